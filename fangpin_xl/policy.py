@@ -496,7 +496,7 @@ def policy_to_toml(policy: Policy) -> str:
         f"visit_interval_months = {policy.visit_interval_months}",
         f"spending_window_months = {policy.spending_window_months}",
         "",
-        f"# 救助金额表：按超过支出标准的部分分档计算，每档 [起点, 比例]；cap 为该类封顶（可省略）",
+        "# 救助金额表：按超过支出标准的部分分档计算，每档 [起点, 比例]；cap 为该类封顶（可省略）",
         f"# 以下为{PAYOUT_EXAMPLE_LABEL}。可在某类下加 [payout.medical.\"边缘易致贫户\"] 为该户类型单设一表。",
     ]
     for kind in SPENDING_KINDS:
