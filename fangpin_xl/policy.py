@@ -599,3 +599,87 @@ def write_policy_file(path: str | Path, *, year: int | None = None, county: str 
         raise PolicyError(f"文件 {path} 已存在；如需覆盖请加 --force。")
     policy = load_policy(year=year, county=county)
     return atomic_write_text(path, policy_to_toml(policy))
+
+
+def parse_bands(text: str) -> tuple[tuple[float, float], ...]:
+    """Inverse of ``format_bands``: ``0元起 10%；10000元起 20%`` → ((0, 0.1), (10000, 0.2))."""
+    bands = []
+    for part in str(text).replace(";", "；").split("；"):
+        part = part.strip()
+        if not part:
+            continue
+        start, _, ratio = part.partition("元起")
+        bands.append((float(start.strip()), round(float(ratio.strip().rstrip("%")) / 100, 10)))
+    if not bands:
+        raise ValueError(text)
+    return tuple(bands)
+
+
+def policy_from_values(values: dict[str, Any], source: str = "参数表") -> Policy:
+    """Rebuild the policy of one year from ``policy_rows`` values (a 参数 sheet).
+
+    The result has exactly those rows, so a workbook can be checked by the
+    parameters it was issued with. Values the sheet lacks keep the defaults;
+    a value that cannot be read raises ``PolicyError`` naming the key.
+    """
+    reader = _Reader(source)
+    base = Policy()
+    labels = {key: label for key, label, _ in policy_rows(base)}
+
+    def get(key, convert):
+        value = values.get(key)
+        if value is None or value == "":
+            return None
+        try:
+            return convert(value)
+        except (TypeError, ValueError):
+            reader.fail(f"{labels.get(key, key)}（{key}）", f"无法读取的值 {value!r}")
+
+    year = get("year", lambda v: int(float(v))) or base.year
+    province = get("province", str) or base.province
+    changes: dict[str, Any] = {"year": year, "province": province}
+    if (county := get("county", str)) is not None:
+        changes["county"] = county
+    threshold = get("income.threshold", float)
+    if threshold is not None:
+        if year <= LAST_NATIONAL_LINE_YEAR:
+            changes["poverty_lines"] = {**base.poverty_lines, year: threshold / base.income_multiplier}
+        else:
+            changes["monitoring_thresholds"] = {**base.monitoring_thresholds, province: {year: threshold}}
+    rules = {}
+    for kind, name in KIND_FIELDS.items():
+        rule = base.spending[kind]
+        operator = get(f"spending.{name}.operator", str) or rule.operator
+        reader.choice(operator, f"spending.{name}.operator", OPERATOR_WORDS)
+        thresholds = {
+            group: get(f"spending.{name}.{group}", float) or rule.thresholds[group] for group in GROUPS
+        }
+        rules[kind] = SpendingRule(kind, operator, thresholds)
+    changes["spending"] = rules
+    scalar_keys = {
+        "procedure.deadline_days": ("deadline_days", int),
+        "procedure.notice_days": ("notice_days", int),
+        "procedure.max_relief": ("max_relief", float),
+        "fund.premium_per_person": ("premium_per_person", float),
+        "fund.coverage_rate": ("coverage_rate", float),
+        "fund.service_fee_rate": ("service_fee_rate", float),
+        "followup.visit_interval_months": ("visit_interval_months", int),
+        "followup.spending_window_months": ("spending_window_months", int),
+    }
+    for key, (attr, convert) in scalar_keys.items():
+        value = get(key, lambda v, c=convert: c(float(v)))
+        if value is not None:
+            changes[attr] = value
+    mode = get("procedure.deadline_mode", str)
+    if mode is not None:
+        changes["deadline_mode"] = reader.choice(mode, "procedure.deadline_mode", DEADLINE_MODES)
+    tables = {}
+    for kind, name in KIND_FIELDS.items():
+        default = base.payout_tables[kind]
+        bands = get(f"payout.{name}.bands", parse_bands) or default.bands
+        cap = get(f"payout.{name}.cap", float)
+        tables[kind] = PayoutTable(bands, cap, default.label)
+    changes["payout_tables"] = tables
+    policy = replace(base, **changes)
+    policy.income_threshold()
+    return policy

@@ -11,6 +11,7 @@ from fangpin_xl.policy import (
     load_policy,
     parse_policy,
     policy_differences,
+    policy_from_values,
     policy_rows,
     policy_to_toml,
     write_policy_file,
@@ -156,3 +157,24 @@ def test_write_policy_file_refuses_to_overwrite(tmp_path):
 def test_default_policy_equals_loaded_default():
     assert Policy() == load_policy()
     assert set(GROUPS) == set(Policy().spending["因学"].thresholds)
+
+
+def test_policy_from_values_round_trips_the_sheet_rows(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(
+        'county = "邱县"\nyear = 2023\n[income.monitoring."河北"]\n2023 = 7000\n'
+        '[spending.education]\noperator = "以上"\nthreshold = 9000\n'
+        "[payout.medical]\nbands = [[0, 0.15], [20000, 0.35]]\ncap = 80000\n",
+        encoding="utf-8",
+    )
+    for policy in (load_policy(), load_policy(year=2018), load_policy(path)):
+        values = {key: value for key, _, value in policy_rows(policy)}
+        rebuilt = policy_from_values(values)
+        assert policy_rows(rebuilt) == policy_rows(policy)
+        assert policy_differences(policy, values) == []
+
+
+def test_policy_from_values_names_a_bad_value():
+    with pytest.raises(PolicyError) as err:
+        policy_from_values({"year": 2020, "procedure.deadline_days": "十五"}, source="东代固乡.xlsx 参数表")
+    assert str(err.value) == "东代固乡.xlsx 参数表 中的 救助程序时限（procedure.deadline_days） 有误：无法读取的值 '十五'。"
