@@ -1,0 +1,262 @@
+"""The Python side of every computed column of a township workbook.
+
+The templates compute these columns with native formulas (see
+docs/WORKBOOK-LAYOUT.md); validate and merge compute them here, and a test
+recalculates a template in LibreOffice and compares every cell with these
+functions. So the rules below follow what the formulas do with each kind of
+cell value:
+
+* a row whose key cell (户编号, 案件编号 on 救助) is empty gets nothing ("" in
+  the workbook; NaN / NaT / NA / "" here);
+* household numbers match like Excel's ``=``: exactly, except that letter case
+  is ignored; a number in a text column matches its text (the writer writes it
+  as that text);
+* text left in a money or date column (what the reader could not coerce)
+  counts as missing — ``SUMPRODUCT`` skips text amounts and a text date is not
+  a number;
+* spending sums are rounded to the fen like ``ROUND(x, 2)`` (halves away
+  from zero), so a sum of fen amounts lands exactly on a threshold;
+* the spending window is ``EDATE(核查基准日, −统计期) < 发生日期 <= 核查基准日``: an
+  event exactly 12 months before the check date is outside, one a day later is
+  inside, and one on the check date is inside;
+* last visit: the latest valid 回访日期 of the household; next visit due:
+  ``EDATE(last visit, 回访间隔)`` (the day clipped to the month's end);
+* deadline: 发现日期 + 救助程序时限 by ``workdays.add_workdays_series`` (the same
+  day-index mechanism as the 日历 sheet); days left: working days from the check
+  date to the deadline (calendar days in 自然日 mode), negative when overdue,
+  missing once the case is 已支付 or 已终止.
+
+Everything is vectorised (groupby / map); no loop over rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from . import rules, workdays
+from .policy import KIND_FIELDS, Policy
+from .workbook.write import text_cell, text_mask
+
+#: Output columns, in schema order.
+HOUSEHOLD_COLUMNS = (
+    *KIND_FIELDS.values(), "status", "met_text", "reasons", "last_visit", "next_visit_due",
+)
+CASE_COLUMNS = ("deadline", "days_left")
+#: Case stages after which no deadline is counted.
+CLOSED_STAGES = ("已支付", "已终止")
+
+_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
+
+
+def default_check_date(policy: Policy) -> dt.date:
+    """核查基准日 when none is given: 31 December of the policy year."""
+    return dt.date(policy.year, 12, 31)
+
+
+def spending_window(check_date, policy: Policy) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end): an event counts when start < date <= end (EDATE semantics)."""
+    check = _check_timestamp(check_date)
+    start = workdays.add_months(check.date(), -policy.spending_window_months)
+    return pd.Timestamp(start), check
+
+
+# -- cell values -------------------------------------------------------------------
+
+def match_keys(values: pd.Series) -> pd.Series:
+    """Keys as Excel's ``=`` compares them: text, upper-cased; NA where the cell is empty."""
+    values = _column(values)
+    out = pd.Series(values.to_numpy(dtype=object, na_value=None), index=values.index, dtype=object)
+    present = values.notna().to_numpy(dtype=bool)
+    other = present & ~text_mask(values)
+    if other.any():
+        out[other] = values[other].map(text_cell).to_numpy(dtype=object)
+    out[~present] = None
+    keys = out.astype("string")
+    keys = keys.where(keys != "")
+    return keys.str.upper()
+
+
+def excel_dates(values: pd.Series) -> pd.Series:
+    """A date column as Excel sees it: dates and serial numbers are dates; text and blanks NaT."""
+    values = _column(values)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = values
+        if isinstance(out.dtype, pd.DatetimeTZDtype):
+            out = out.dt.tz_localize(None)
+        return out.astype("datetime64[ns]")
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return _serial_dates(pd.to_numeric(values, errors="coerce"))
+    # Mixed values: text is not a date; numbers are serials; the rest are date objects.
+    objects = values.astype(object).where(~pd.Series(text_mask(values), index=values.index))
+    kinds = objects.map(_date_kind, na_action="ignore")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    numbers = kinds == "number"
+    if numbers.any():
+        out[numbers] = _serial_dates(pd.to_numeric(objects[numbers], errors="coerce"))
+    dates = kinds == "date"
+    if dates.any():
+        stamps = pd.to_datetime(objects[dates], errors="coerce", utc=False, format="mixed")
+        if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+            stamps = stamps.dt.tz_localize(None)
+        out[dates] = stamps.astype("datetime64[ns]")
+    return out
+
+
+def excel_numbers(values: pd.Series) -> pd.Series:
+    """A money column as ``SUMPRODUCT`` sees it: numbers; text, booleans and blanks NaN."""
+    values = _column(values)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.Series(np.nan, index=values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = values.astype("float64")
+    else:
+        objects = values.astype(object)
+        real = objects.map(_is_real, na_action="ignore").fillna(False).astype(bool)
+        numbers = pd.to_numeric(objects.where(real), errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))
+
+
+def _date_kind(value) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "other"
+    if isinstance(value, int | float | np.number):
+        return "number"
+    if isinstance(value, dt.date | np.datetime64):
+        return "date"
+    return "other"
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
+
+
+def _serial_dates(numbers: pd.Series) -> pd.Series:
+    numbers = numbers.astype("float64")
+    numbers = numbers.where(np.isfinite(numbers) & (numbers >= 0) & (numbers < 2_958_466))
+    return (_EXCEL_ORIGIN + pd.to_timedelta(numbers, unit="D")).astype("datetime64[ns]")
+
+
+def _column(values) -> pd.Series:
+    return values if isinstance(values, pd.Series) else pd.Series(values)
+
+
+def _check_timestamp(check_date) -> pd.Timestamp:
+    stamp = pd.Timestamp(check_date)
+    if pd.isna(stamp):
+        raise TypeError("check_date must be a date")
+    return stamp.normalize()
+
+
+def _get(frame: pd.DataFrame | None, key: str) -> pd.Series:
+    if frame is None or key not in frame.columns:
+        index = frame.index if frame is not None else pd.RangeIndex(0)
+        return pd.Series(None, index=index, dtype=object)
+    return frame[key]
+
+
+# -- households ----------------------------------------------------------------------
+
+def derive_households(
+    households: pd.DataFrame,
+    spending: pd.DataFrame | None,
+    visits: pd.DataFrame | None,
+    *,
+    policy: Policy,
+    check_date,
+) -> pd.DataFrame:
+    """The computed columns of 监测户, index aligned with ``households``.
+
+    Columns: medical, education, accident, industry (float; 0 when the household
+    has no spending of that kind in the window), status, met_text, reasons (from
+    ``rules.check_households``), last_visit, next_visit_due (datetime64, NaT
+    when there was no visit). Rows without a 户编号 get NaN / "" / NaT.
+    """
+    start, end = spending_window(check_date, policy)
+    keys = match_keys(_get(households, "household_no"))
+    has_key = keys.notna().to_numpy(dtype=bool)
+    out = pd.DataFrame(index=households.index)
+
+    sp_keys = match_keys(_get(spending, "household_no"))
+    sp_dates = excel_dates(_get(spending, "date"))
+    sp_amounts = excel_numbers(_get(spending, "amount"))
+    sp_kinds = _get(spending, "kind")
+    inside = (
+        sp_keys.notna() & sp_amounts.notna() & (sp_dates > start) & (sp_dates <= end)
+        & sp_kinds.isin(list(KIND_FIELDS))
+    ).to_numpy(dtype=bool)
+    events = pd.DataFrame({
+        "key": sp_keys.to_numpy()[inside],
+        "kind": sp_kinds.to_numpy(dtype=object)[inside],
+        "amount": sp_amounts.to_numpy()[inside],
+    })
+    sums = events.groupby(["key", "kind"])["amount"].sum()
+    for kind, field in KIND_FIELDS.items():
+        per_key = sums.xs(kind, level="kind") if kind in sums.index.get_level_values("kind") else None
+        if per_key is None:
+            column = np.zeros(len(keys))
+        else:
+            column = round_fen(keys.map(per_key).astype("float64").fillna(0.0).to_numpy())
+        out[field] = np.where(has_key, column, np.nan)
+
+    checked = rules.check_households(
+        pd.DataFrame({
+            "group": _get(households, "group").to_numpy(dtype=object),
+            "income_per_capita": _get(households, "income_per_capita").to_numpy(dtype=object),
+            **{field: out[field].to_numpy() for field in KIND_FIELDS.values()},
+        }, index=households.index),
+        policy,
+    )
+    for name in rules.OUTPUT_COLUMNS:
+        out[name] = np.where(has_key, checked[name].to_numpy(dtype=object), "")
+
+    v_keys = match_keys(_get(visits, "household_no"))
+    v_dates = excel_dates(_get(visits, "visit_date"))
+    valid = (v_keys.notna() & v_dates.notna()).to_numpy(dtype=bool)
+    latest = (
+        pd.DataFrame({"key": v_keys.to_numpy()[valid], "date": v_dates.to_numpy()[valid]})
+        .groupby("key")["date"].max()
+    )
+    last = keys.map(latest) if len(latest) else pd.Series(pd.NaT, index=keys.index)
+    last = pd.Series(pd.to_datetime(last.to_numpy()), index=households.index).astype("datetime64[ns]")
+    last[~has_key] = pd.NaT
+    out["last_visit"] = last
+    out["next_visit_due"] = add_months_series(last, policy.visit_interval_months)
+    return out[list(HOUSEHOLD_COLUMNS)]
+
+
+def round_fen(values: np.ndarray) -> np.ndarray:
+    """Excel's ``ROUND(x, 2)``: to the fen, halves away from zero."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.sign(values) * np.floor(np.abs(values) * 100 + 0.5) / 100 + 0.0
+
+
+def add_months_series(dates: pd.Series, months: int) -> pd.Series:
+    """``EDATE`` over a column: the time of day dropped, the day clipped to the month's end."""
+    dates = pd.Series(dates).astype("datetime64[ns]")
+    return (dates.dt.normalize() + pd.DateOffset(months=int(months))).astype("datetime64[ns]")
+
+
+# -- cases -----------------------------------------------------------------------------
+
+def derive_cases(cases: pd.DataFrame, *, policy: Policy, check_date) -> pd.DataFrame:
+    """The computed columns of 救助: deadline (datetime64) and days_left (Int64).
+
+    ``deadline`` is NaT without a 案件编号 or a 发现日期 that is a date;
+    ``days_left`` is NA then, and once the 状态 is 已支付 or 已终止.
+    """
+    check = _check_timestamp(check_date)
+    keys = match_keys(_get(cases, "case_no"))
+    found = excel_dates(_get(cases, "found_date")).dt.normalize()
+    found = found.where(keys.notna())
+    found.index = cases.index
+    deadline = workdays.add_workdays_series(found, policy.deadline_days, policy=policy)
+    deadline = deadline.astype("datetime64[ns]")
+    checks = pd.Series(check, index=cases.index).where(deadline.notna())
+    days_left = workdays.workdays_between_series(checks, deadline, policy=policy).astype("Int64")
+    stage = _get(cases, "stage")
+    closed = stage.isin(CLOSED_STAGES).to_numpy(dtype=bool)
+    days_left[closed] = pd.NA
+    return pd.DataFrame({"deadline": deadline, "days_left": days_left}, index=cases.index)

@@ -1,0 +1,552 @@
+"""Township workbooks: the distributable templates, blank or pre-filled from a county roster.
+
+The layout is the contract in docs/WORKBOOK-LAYOUT.md. Computed columns are
+native formulas that read the 参数 sheet through defined names (``P_…``) and
+the other sheets through absolute ranges over the prepared rows, using only
+functions Excel 2010, WPS and LibreOffice all have, so a township without
+Python still sees every check. ``fangpin_xl.derive`` computes the same values
+in Python; a test recalculates a filled template in LibreOffice and compares
+every computed cell with it.
+
+Formula notes (why they look the way they do):
+
+* households are matched with ``=`` inside ``SUMPRODUCT``, not with
+  ``SUMIFS``/``COUNTIFS`` criteria: criteria treat ``*``/``?`` as wildcards,
+  turn "0012" into the number 12 and compare digit strings longer than 15
+  characters as numbers (two different 18-digit household numbers would match);
+* the amount range is a separate ``SUMPRODUCT`` argument, where text counts as
+  0 (multiplying a text cell would make the whole column #VALUE!); the sum is
+  rounded to the fen, so a sum of fen amounts sits exactly on a threshold in
+  every program whatever order it adds in;
+* the latest visit is a one-cell array formula ``MAX(IF(…))``: the suggested
+  ``SUMPRODUCT(MAX((range=key)*dates))`` turns every household's result into
+  #VALUE! as soon as one 回访日期 anywhere is text, because text times a
+  number is an error and ``IF`` only filters arrays in an array formula;
+* deadlines use the 日历 sheet's running working-day count (CAL_INDEX), the
+  same mechanism as ``workdays.add_workdays_series``; a date outside the
+  calendar's three years shows 超出日历范围.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
+
+from . import rules, workdays
+from .derive import default_check_date, match_keys
+from .errors import InputError
+from .policy import GROUPS, KIND_FIELDS, SPENDING_KINDS, Policy, policy_rows
+from .schema import (
+    CALENDAR_SHEET,
+    CASES,
+    HOUSEHOLDS,
+    INSTRUCTIONS_SHEET,
+    POLICY_SHEET,
+    SHEETS,
+    SHEETS_BY_KEY,
+    SPENDING,
+    VISITS,
+    Sheet,
+)
+from .workbook.read import normalise_header, read_sheet_table, read_workbook
+from .workbook.write import (
+    FIRST_DATA_ROW,
+    HEADER_ROWS,
+    Formats,
+    atomic_output,
+    excel_serials,
+    new_workbook,
+    write_data_sheet,
+)
+
+#: Prepared formula rows per data sheet when the caller gives none.
+DEFAULT_ROWS: dict[str, int] = {
+    "households": 2000, "members": 6000, "spending": 3000, "cases": 3000, "visits": 3000, "aid": 3000,
+}
+#: The township name in the blank template.
+BLANK_TOWNSHIP = "（乡镇名称）"
+#: File name of the committed blank template under workbooks/.
+BLANK_TEMPLATE_NAME = "乡镇防贫工作簿模板.xlsx"
+
+POLICY_TITLE = "精准防贫参数（县级统一设置，乡镇请勿修改）"
+POLICY_HEADERS = ("键", "参数", "值")
+CHECK_DATE_KEY = "check_date"
+CHECK_DATE_LABEL = "核查基准日"
+CALENDAR_HEADERS = ("日期", "工作日", "序号")
+CALENDAR_NAMES = ("CAL_DATE", "CAL_WORKDAY", "CAL_INDEX")
+OUT_OF_CALENDAR = "超出日历范围"
+
+_GROUP_CODES = {group: f"g{i}" for i, group in enumerate(GROUPS, start=1)}
+_NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_]")
+_BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def param_name(key: str) -> str:
+    """The defined name of a 参数 value: ``spending.medical.脱贫不稳定户`` → ``P_spending_medical_g1``."""
+    for group, code in _GROUP_CODES.items():
+        key = key.replace(group, code)
+    return "P_" + _NOT_NAME_CHAR.sub("_", key)
+
+
+def calendar_span(policy: Policy) -> tuple[dt.date, dt.date]:
+    """The 日历 sheet's first and last day: the policy year ± 1, whole years."""
+    return dt.date(policy.year - 1, 1, 1), dt.date(policy.year + 1, 12, 31)
+
+
+def prepared_rows(rows: int | Mapping[str, int] | None = None,
+                  frames: Mapping[str, pd.DataFrame] | None = None) -> dict[str, int]:
+    """Rows with formulas per sheet: ``rows`` (one number for all, or per sheet key) or
+    the defaults, and never fewer than the rows of the frame written there."""
+    counts = dict(DEFAULT_ROWS)
+    if isinstance(rows, Mapping):
+        unknown = set(rows) - set(counts)
+        if unknown:
+            raise ValueError(f"unknown sheet keys: {sorted(unknown)}")
+        counts.update({k: int(v) for k, v in rows.items()})
+    elif rows is not None:
+        counts = dict.fromkeys(counts, int(rows))
+    if any(v < 1 for v in counts.values()):
+        raise InputError("预置行数应为正整数。")
+    for key, frame in (frames or {}).items():
+        counts[key] = max(counts[key], len(frame))
+    return counts
+
+
+# -- formulas ------------------------------------------------------------------------
+
+class _Refs:
+    """A1 references into the data sheets for the prepared rows."""
+
+    def __init__(self, rows: Mapping[str, int]):
+        self.rows = rows
+
+    @staticmethod
+    def letter(sheet: Sheet, key: str) -> str:
+        return xl_col_to_name([c.key for c in sheet.columns].index(key))
+
+    def cell(self, sheet: Sheet, key: str, row: int) -> str:
+        return f"${self.letter(sheet, key)}{row}"
+
+    def range(self, sheet: Sheet, key: str) -> str:
+        col = self.letter(sheet, key)
+        last = FIRST_DATA_ROW + self.rows[sheet.key] - 1
+        return f"'{sheet.name}'!${col}${FIRST_DATA_ROW}:${col}${last}"
+
+
+def household_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str]]:
+    """The formula of every computed 监测户 column, as a function of the Excel row."""
+    refs = _Refs(rows)
+    check = param_name(CHECK_DATE_KEY)
+    window = param_name("followup.spending_window_months")
+    interval = param_name("followup.visit_interval_months")
+    s_key, s_kind = refs.range(SPENDING, "household_no"), refs.range(SPENDING, "kind")
+    s_date, s_amount = refs.range(SPENDING, "date"), refs.range(SPENDING, "amount")
+    v_key, v_date = refs.range(VISITS, "household_no"), refs.range(VISITS, "visit_date")
+
+    def key(row: int) -> str:
+        return refs.cell(HOUSEHOLDS, "household_no", row)
+
+    def spending(kind: str) -> Callable[[int], str]:
+        def formula(row: int) -> str:
+            k = key(row)
+            condition = (
+                f'({s_key}={k})*({s_kind}="{kind}")*ISNUMBER({s_date})'
+                f"*({s_date}>EDATE({check},-{window}))*({s_date}<={check})"
+            )
+            return f'=IF({k}="","",ROUND(SUMPRODUCT({condition},{s_amount}),2))'
+        return formula
+
+    def rule_cells(row: int) -> dict[str, str]:
+        return {name: refs.cell(HOUSEHOLDS, name, row) for name in rules.INPUT_COLUMNS}
+
+    def guarded(inner: str, row: int) -> str:
+        return f'=IF({key(row)}="","",{inner[1:]})'
+
+    def status(row: int) -> str:
+        return guarded(rules.excel_status_formula(rule_cells(row), param_name), row)
+
+    def met(row: int) -> str:
+        return guarded(rules.excel_met_formula(rule_cells(row), param_name), row)
+
+    def last_visit(row: int) -> str:
+        k = key(row)
+        mine = f"({v_key}={k})*ISNUMBER({v_date})"
+        return f'{{=IF({k}="","",IF(SUM({mine})=0,"",MAX(IF({mine},{v_date}))))}}'
+
+    def visit_due(row: int) -> str:
+        last = refs.cell(HOUSEHOLDS, "last_visit", row)
+        return f'=IF(OR({key(row)}="",{last}=""),"",EDATE({last},{interval}))'
+
+    formulas: dict[str, Callable[[int], str]] = {
+        KIND_FIELDS[kind]: spending(kind) for kind in SPENDING_KINDS
+    }
+    formulas.update(status=status, met_text=met, last_visit=last_visit, next_visit_due=visit_due)
+    return formulas
+
+
+def case_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str]]:
+    """The formulas of 救助's 办结时限 and 剩余工作日."""
+    refs = _Refs(rows)
+    check = f"INT({param_name(CHECK_DATE_KEY)})"
+    days = param_name("procedure.deadline_days")
+    mode = param_name("procedure.deadline_mode")
+    date, workday, index = CALENDAR_NAMES
+
+    def at(names: str, day: str) -> str:
+        return f"INDEX({names},MATCH({day},{date},0))"
+
+    def deadline(row: int) -> str:
+        k, found = refs.cell(CASES, "case_no", row), refs.cell(CASES, "found_date", row)
+        start = f"INT({found})"
+        end = f"{start}+{days}"
+        # 自然日: start + n, moved to the next working day (index + 1 − workday flag).
+        calendar_days = f"INDEX({date},MATCH({at(index, end)}+1-{at(workday, end)},{index},0))"
+        working_days = f"INDEX({date},MATCH({at(index, start)}+{days},{index},0))"
+        return (
+            f'=IF(OR({k}="",NOT(ISNUMBER({found}))),"",'
+            f'IFERROR(IF({mode}="自然日",{calendar_days},{working_days}),"{OUT_OF_CALENDAR}"))'
+        )
+
+    def days_left(row: int) -> str:
+        k = refs.cell(CASES, "case_no", row)
+        stage, due = refs.cell(CASES, "stage", row), refs.cell(CASES, "deadline", row)
+        return (
+            f'=IF(OR({k}="",{stage}="已支付",{stage}="已终止",NOT(ISNUMBER({due}))),"",'
+            f'IFERROR(IF({mode}="自然日",{due}-{check},{at(index, due)}-{at(index, check)}),'
+            f'"{OUT_OF_CALENDAR}"))'
+        )
+
+    return {"deadline": deadline, "days_left": days_left}
+
+
+# -- sheets ----------------------------------------------------------------------------
+
+def _title(sheet: Sheet, policy: Policy, township: str) -> str:
+    return f"{sheet.name}（{sheet.note}）—— {policy.county} {township} {policy.year} 年"
+
+
+def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township: str,
+                        rows: Mapping[str, int], check_date: dt.date) -> None:
+    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    ws.set_column(0, 0, 120, formats.wrap)
+    example_start = dt.date(2020, 4, 29)
+    example = workdays.deadline(example_start, policy=policy)
+    unit = policy.deadline_mode
+    window = policy.spending_window_months
+    interval = policy.visit_interval_months
+    computed_hh = "、".join(f"“{c.header}”" for c in HOUSEHOLDS.computed_columns)
+    computed_cases = "、".join(f"“{c.header}”" for c in CASES.computed_columns)
+    sheet_lines = [
+        f"  {POLICY_SHEET}：县级统一设置的收入标准、支出标准、办理时限等参数，乡镇请勿修改；"
+        f"只有“{CHECK_DATE_LABEL}”（黄色单元格）可以修改。",
+        *(f"  {s.name}：{s.note}。" for s in SHEETS),
+        f"  {CALENDAR_SHEET}：计算办结时限用的工作日历（含法定节假日和调休上班日），请勿修改。",
+    ]
+    lines = [
+        (f"精准防贫乡镇工作簿 —— {policy.county} {township} {policy.year} 年", formats.title),
+        ("本工作簿由县防贫中心统一下发。请按下列工作表填写，填好后报送县防贫中心汇总。", None),
+        ("", None),
+        ("一、各工作表", formats.title),
+        *((line, None) for line in sheet_lines),
+        ("", None),
+        ("二、填写要求", formats.title),
+        ("  1. 第 1 行是标题，第 2 行是列名，数据从第 3 行开始，每行一条；不要改动列名，不要插入空行或合并单元格。", None),
+        ("  2. 鼠标停在列名上可以看到该列的填写说明；带下拉箭头的列请从下拉列表中选择。", None),
+        ("  3. 户编号、身份证号、电话号码等列是文本格式：直接输入号码（身份证号末位 X 大写），"
+         "不要输入成数字，否则 18 位身份证号的后几位会变成 0。", None),
+        ("  4. 日期列输入日期（如 2020-08-25）；金额列只填数字（元），不要加“元”或其他文字。", None),
+        ("  5. 户编号在本乡镇内唯一；家庭成员、支出、救助、帮扶、援助表中的户编号必须与监测户表一致。", None),
+        ("", None),
+        ("三、自动计算的列（列名为绿色，单元格为灰色，请勿填写）", formats.title),
+        (f"  监测户表的 {computed_hh} 和救助表的 {computed_cases} 由公式自动计算，"
+         f"读取“{POLICY_SHEET}”表中的标准和其他工作表中的数据。", None),
+        (f"  “近12月因病支出”等四列：支出表中该户、该类别、发生日期在核查基准日之前 {window} 个月内的"
+         f"金额合计（含核查基准日当天，不含 {window} 个月前的同一天），按参数表的“支出统计期”计算。", None),
+        ("  资格判定：收入条件（人均可支配收入不超过收入标准；突发严重困难户免核收入）和支出条件"
+         "（任一类支出达到参数表中的标准：“达到”含本数，“超过”不含本数）同时满足为“符合”；"
+         "户类型、收入或支出缺少或填写有误时为“资料不全”。", None),
+        ("  各表预置了公式和下拉列表的行数：" + "、".join(f"{s.name} {rows[s.key]} 行" for s in SHEETS)
+         + "；超出时请联系县防贫中心重新生成工作簿。", None),
+        ("  在 Excel 2010 及以上版本、WPS 和 LibreOffice 中均可自动计算。", None),
+        ("", None),
+        ("四、救助程序和时限", formats.title),
+        ("  发现（自上而下筛查或自下而上申请）→ 保险公司入户查勘 → 村级评议公示"
+         f"（不少于 {policy.notice_days} 天）→ 县级部门信息比对 → 防贫机构备案 → 保险公司实施救助。", None),
+        (f"  全部程序在 {policy.deadline_days} 个{unit}内办结。期限从发现日期的次日起算（发现当天不计）；"
+         + ("法定节假日不计，调休上班日计入。" if unit == "工作日"
+            else "最后一天是休息日的，顺延到下一个工作日。"), None),
+        (f"  例如 {example_start.year} 年 {example_start.month} 月 {example_start.day} 日发现的案件，"
+         f"办结时限为 {example.year} 年 {example.month} 月 {example.day} 日。", None),
+        (f"  “剩余工作日”是从核查基准日到办结时限的{unit}数，负数表示已超期；"
+         "状态为“已支付”或“已终止”的案件不再显示。", None),
+        ("", None),
+        ("五、帮扶回访", formats.title),
+        (f"  帮扶联系人每户至少每 {interval} 个月{'（每季度）' if interval == 3 else ''}回访一次，检查吃穿不愁、义务教育、基本医疗、"
+         "住房安全和饮水安全；帮扶人解决不了的问题上报村两委或乡镇。", None),
+        (f"  “下次回访到期”= 最近回访日期 + {interval} 个月。", None),
+        ("", None),
+        (f"核查基准日：{check_date.isoformat()}（可在“{POLICY_SHEET}”表修改）。", None),
+    ]
+    warnings = workdays.calendar_warnings(*calendar_span(policy), policy=policy)
+    lines += [(f"注意：{w}", formats.warning) for w in warnings]
+    for r, (text, fmt) in enumerate(lines):
+        if text:
+            ws.write_string(r, 0, text, fmt or formats.wrap)
+    ws.hide_gridlines(2)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _write_policy(wb: Workbook, formats: Formats, policy: Policy, check_date: dt.date) -> None:
+    ws = wb.add_worksheet(POLICY_SHEET)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 2, 32)
+    ws.merge_range(0, 0, 0, 2, POLICY_TITLE, formats.title)
+    ws.write_row(1, 0, POLICY_HEADERS, formats.header)
+    entries = [*policy_rows(policy), (CHECK_DATE_KEY, CHECK_DATE_LABEL, check_date)]
+    names = [param_name(key) for key, _, _ in entries]
+    if len(set(names)) != len(names):
+        raise ValueError("policy_rows keys collide as defined names")
+    for i, (key, label, value) in enumerate(entries):
+        row = HEADER_ROWS + i
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, label)
+        if key == CHECK_DATE_KEY:
+            ws.write_number(row, 2, float(excel_serials(pd.Series([value])).iloc[0]),
+                            formats.unlocked_date)
+            ws.write_comment(row, 2, "核查基准日：计算“近12月支出”和“剩余工作日”的基准日期，"
+                                     "可按核查需要修改（本表只有这一格可以修改）。",
+                             {"x_scale": 2, "y_scale": 1.2})
+        elif value is None:
+            ws.write_blank(row, 2, None)
+        elif isinstance(value, str):
+            ws.write_string(row, 2, value)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, 2, value)
+        else:
+            ws.write_number(row, 2, float(value))
+        wb.define_name(names[i], f"='{POLICY_SHEET}'!$C${row + 1}")
+    ws.freeze_panes(HEADER_ROWS, 0)
+    ws.protect()
+
+
+def _write_calendar(wb: Workbook, formats: Formats, policy: Policy) -> None:
+    first, last = calendar_span(policy)
+    table = workdays.workday_table(first, last, policy=policy)
+    ws = wb.add_worksheet(CALENDAR_SHEET)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 2, 8)
+    ws.merge_range(0, 0, 0, 2, f"工作日历 {first.isoformat()} 至 {last.isoformat()}（计算办结时限用，请勿修改）",
+                   formats.title)
+    ws.write_row(1, 0, CALENDAR_HEADERS, formats.header)
+    workday_format = wb.add_format({"num_format": '"是";"是";"否"', "align": "center"})
+    ws.write_column(HEADER_ROWS, 0, excel_serials(table["date"]).tolist(), formats.date)
+    ws.write_column(HEADER_ROWS, 1, table["workday"].astype(int).tolist(), workday_format)
+    ws.write_column(HEADER_ROWS, 2, table["index"].astype(int).tolist(), formats.integer)
+    last_row = HEADER_ROWS + len(table)
+    for col, name in enumerate(CALENDAR_NAMES):
+        letter = xl_col_to_name(col)
+        wb.define_name(name, f"='{CALENDAR_SHEET}'!${letter}${FIRST_DATA_ROW}:${letter}${last_row}")
+    ws.freeze_panes(HEADER_ROWS, 0)
+    ws.protect()
+
+
+# -- workbooks -----------------------------------------------------------------------------
+
+def write_township_workbook(
+    path: str | Path,
+    *,
+    policy: Policy,
+    township: str,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    rows: int | Mapping[str, int] | None = None,
+    check_date: dt.date | None = None,
+) -> Path:
+    """Write one township workbook and return its path.
+
+    ``frames`` (sheet key → frame with schema-key columns) pre-fill the data
+    sheets; ``rows`` sets the prepared formula rows (one number for every
+    sheet or per sheet key; defaults in ``DEFAULT_ROWS``); ``check_date`` is
+    the 核查基准日 (default 31 December of the policy year).
+    """
+    frames = dict(frames or {})
+    unknown = set(frames) - set(SHEETS_BY_KEY)
+    if unknown:
+        raise ValueError(f"unknown sheet keys: {sorted(unknown)}")
+    check_date = default_check_date(policy) if check_date is None else pd.Timestamp(check_date).date()
+    counts = prepared_rows(rows, frames)
+    formulas = {"households": household_formulas(counts), "cases": case_formulas(counts)}
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        wb = new_workbook(tmp, created=dt.datetime(policy.year, 1, 1))
+        wb.set_properties({
+            "title": f"{policy.county}{township}{policy.year}年精准防贫工作簿",
+            "subject": "精准防贫乡镇工作簿",
+            "author": "fangpin-xl",
+            "created": dt.datetime(policy.year, 1, 1),
+        })
+        formats = Formats(wb)
+        _write_instructions(wb, formats, policy, township, counts, check_date)
+        _write_policy(wb, formats, policy, check_date)
+        for sheet in SHEETS:
+            write_data_sheet(
+                wb, sheet, frames.get(sheet.key),
+                title=_title(sheet, policy, township),
+                formats=formats,
+                table_name=sheet.key,
+                formula_columns=formulas.get(sheet.key),
+                prepared_rows=counts[sheet.key],
+            )
+        _write_calendar(wb, formats, policy)
+        wb.close()
+    return path
+
+
+def build_blank_template(path: str | Path, policy: Policy) -> Path:
+    """The blank template for ``policy`` (township “（乡镇名称）”), as committed under workbooks/."""
+    return write_township_workbook(path, policy=policy, township=BLANK_TOWNSHIP)
+
+
+def workbook_file_name(policy: Policy, township: str) -> str:
+    """``魏县东代固乡2020年防贫工作簿.xlsx`` (characters Windows forbids replaced by _)."""
+    return _BAD_FILE_CHARS.sub("_", f"{policy.county}{township}{policy.year}年防贫工作簿") + ".xlsx"
+
+
+def build_templates(
+    out_dir: str | Path,
+    *,
+    policy: Policy,
+    county: str | None = None,
+    townships: Iterable[str] = (),
+    roster: pd.DataFrame | Mapping[str, pd.DataFrame] | str | Path | None = None,
+    rows: int | Mapping[str, int] | None = None,
+    check_date: dt.date | None = None,
+) -> list[Path]:
+    """One workbook per township in ``out_dir``; returns the paths in township order.
+
+    ``county`` overrides the policy's county name. Without a roster each of
+    ``townships`` gets a blank workbook. A roster (the county household list:
+    a frame with schema-key columns, a mapping sheet key → frame, or the path
+    of a workbook the reader understands) pre-fills one workbook per township
+    found in its 乡镇 column — only those in ``townships`` when given; a
+    requested township absent from the roster gets a blank workbook. Rows of
+    the other sheets follow their household by 户编号.
+    """
+    if county:
+        policy = replace(policy, county=county)
+    wanted = list(dict.fromkeys(t.strip() for t in townships if t and t.strip()))
+    frames = _roster_frames(roster) if roster is not None else {}
+    households = frames.get("households")
+    if households is not None and "township" not in households.columns:
+        raise InputError("县级花名册缺少“乡镇”列，无法按乡镇生成工作簿。")
+    if households is not None and not wanted:
+        names = households["township"].astype("string").str.strip()
+        wanted = [t for t in pd.unique(names.dropna()) if t]
+    if not wanted:
+        raise InputError("请至少指定一个乡镇，或提供含“乡镇”列的县级花名册。")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for township in wanted:
+        per_sheet = _township_frames(frames, township) if households is not None else {}
+        target = out_dir / workbook_file_name(policy, township)
+        paths.append(write_township_workbook(
+            target, policy=policy, township=township, frames=per_sheet, rows=rows, check_date=check_date,
+        ))
+    return paths
+
+
+def _roster_frames(roster) -> dict[str, pd.DataFrame]:
+    if isinstance(roster, pd.DataFrame):
+        frames = {"households": roster}
+    elif isinstance(roster, Mapping):
+        unknown = set(roster) - set(SHEETS_BY_KEY)
+        if unknown:
+            raise ValueError(f"unknown sheet keys: {sorted(unknown)}")
+        frames = dict(roster)
+    else:
+        frames = read_roster(roster)
+    # Computed values of an old workbook would be stale: the new one recalculates them.
+    return {
+        key: frame.drop(columns=[c.key for c in SHEETS_BY_KEY[key].computed_columns], errors="ignore")
+        for key, frame in frames.items()
+    }
+
+
+def read_roster(path: str | Path) -> dict[str, pd.DataFrame]:
+    """The county roster in ``path`` as frames by sheet key.
+
+    A workbook with a 监测户 sheet (a township or county workbook) is read
+    with the schema reader. Any other workbook is read as one generic table
+    (the first sheet with data; title rows above the header are skipped) and
+    its headers are matched with the schema names and synonyms: a list with
+    one row per person (like the national monitoring system's export) gives
+    one household per 户编号 (the first row's household columns; 户主姓名 and
+    户主身份证号 from the 户主 row; 家庭人口 by count when absent) and the
+    家庭成员 rows.
+    """
+    data = read_workbook(Path(path), read_policy=False)
+    if "households" in data.sheets and data.sheets["households"].header_row:
+        return {key: sheet.frame for key, sheet in data.sheets.items() if sheet.header_row}
+    table, _ = read_sheet_table(Path(path))
+    return _roster_from_table(table, Path(path).name)
+
+
+def _schema_columns(table: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
+    """The columns of ``table`` whose header is a name of one of ``sheet``'s input columns."""
+    headers = {normalise_header(str(h)): h for h in reversed(table.columns)}
+    picked = {}
+    for column in sheet.input_columns:
+        for name in column.names:
+            if normalise_header(name) in headers:
+                picked[column.key] = table[headers[normalise_header(name)]]
+                break
+    return pd.DataFrame(picked, index=table.index)
+
+
+def _roster_from_table(table: pd.DataFrame, file: str) -> dict[str, pd.DataFrame]:
+    households = _schema_columns(table, HOUSEHOLDS)
+    for key, header in (("household_no", "户编号"), ("township", "乡镇")):
+        if key not in households.columns:
+            raise InputError(f"县级花名册 {file} 中找不到“{header}”列，无法按乡镇生成工作簿。")
+    members = _schema_columns(table, SHEETS_BY_KEY["members"])
+    keys = match_keys(households["household_no"])
+    first = ~keys.duplicated() | keys.isna()
+    frames = {"households": households[first.to_numpy(dtype=bool)].copy()}
+    if {"name", "id_number"} & set(members.columns):
+        members = members.assign(household_no=households["household_no"])
+        frames["members"] = members
+        heads = members[members.get("relation", pd.Series(None, index=members.index)) == "户主"]
+        head_keys = match_keys(heads["household_no"])
+        hh_keys = match_keys(frames["households"]["household_no"])
+        for target, source in (("head_name", "name"), ("head_id", "id_number")):
+            if target not in households.columns and source in heads.columns:
+                by_key = pd.Series(heads[source].to_numpy(), index=head_keys.to_numpy())
+                by_key = by_key[~by_key.index.duplicated()]
+                frames["households"][target] = hh_keys.map(by_key).to_numpy()
+        if "household_size" not in households.columns:
+            sizes = match_keys(members["household_no"]).value_counts()
+            frames["households"]["household_size"] = hh_keys.map(sizes).to_numpy()
+    return frames
+
+
+def _township_frames(frames: Mapping[str, pd.DataFrame], township: str) -> dict[str, pd.DataFrame]:
+    households = frames["households"]
+    mine = households["township"].astype("string").str.strip() == township
+    selected = households[mine.fillna(False).to_numpy(dtype=bool)]
+    keys = set(match_keys(selected["household_no"]).dropna()) if "household_no" in selected else set()
+    out = {"households": selected.reset_index(drop=True)}
+    for key, frame in frames.items():
+        if key == "households" or "household_no" not in frame.columns:
+            continue
+        linked = match_keys(frame["household_no"]).isin(keys).fillna(False).to_numpy(dtype=bool)
+        out[key] = frame[linked].reset_index(drop=True)
+    return out

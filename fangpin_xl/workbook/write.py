@@ -1,0 +1,452 @@
+"""The one writer of new workbooks: templates, the sample county and the county merge.
+
+Everything here goes through xlsxwriter with automatic type guessing switched
+off (``strings_to_formulas``/``numbers``/``urls``), so a value is written as
+the type it has in the frame: an ID number stays text, and a string the sample
+county planted in a money column stays a string.
+
+Rows are written with ``write_row`` from per-column Python lists prepared with
+pandas operations; the only per-cell work is xlsxwriter's own (the county merge
+writes more than a million rows through here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from ..errors import InputError
+from ..files import atomic_output  # noqa: F401 - re-exported for writers
+from ..policy import SPENDING_KINDS
+from ..schema import (
+    CHOICE,
+    DATE,
+    ID,
+    INTEGER,
+    MONEY,
+    MONTH,
+    PHONE,
+    TEXT_TYPES,
+    YESNO,
+    Column,
+    Sheet,
+)
+
+#: Excel's row limit, and the data rows a sheet with a title and a header row can hold.
+EXCEL_MAX_ROWS = 1_048_576
+HEADER_ROWS = 2
+MAX_DATA_ROWS = EXCEL_MAX_ROWS - HEADER_ROWS
+#: The first data row, 1-based as Excel shows it.
+FIRST_DATA_ROW = HEADER_ROWS + 1
+
+_EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+_NS_PER_DAY = 86_400 * 10**9
+
+TABLE_STYLE = "Table Style Light 9"
+#: A4 in xlsxwriter's paper numbering.
+PAPER_A4 = 9
+
+FormulaFactory = Callable[[int], str]
+
+#: Functions xlsxwriter prefixes with ``_xlfn.`` even without ``use_future_functions``.
+_PREFIXED_FUNCTIONS = re.compile(
+    r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|"
+    r"MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|"
+    r"TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\("
+)
+
+
+class _Worksheet(Worksheet):
+    """A worksheet that prepares formulas without Excel-365 functions in one regex search.
+
+    xlsxwriter runs about 30 ``re.sub`` calls over every formula to add
+    ``_xlfn.`` prefixes; for the long eligibility formulas of a template that
+    was nine tenths of the writing time. Formulas that use none of those
+    functions only lose the "=" / braces, exactly as xlsxwriter would do; any
+    other formula goes through xlsxwriter's own code.
+    """
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if (self.use_future_functions or expand_future_functions or "_xlfn." in formula
+                or _PREFIXED_FUNCTIONS.search(formula)):
+            return super()._prepare_formula(formula, expand_future_functions)
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
+
+
+def new_workbook(
+    path: str | Path, *, constant_memory: bool = False, created: dt.datetime | None = None
+) -> Workbook:
+    """An xlsxwriter workbook that writes every value as the type it has.
+
+    ``constant_memory`` streams rows to disk (for the county merge); tables
+    are not available then and ``write_data_sheet`` uses a plain filter.
+    ``created`` fixes the document creation time, which makes the file
+    reproducible byte for byte (the committed templates rely on it).
+    """
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "constant_memory": constant_memory,
+        },
+    )
+    wb.worksheet_class = _Worksheet
+    if created is not None:
+        wb.set_properties({"created": created})
+    return wb
+
+
+class Formats:
+    """The formats every sheet shares, created once per workbook."""
+
+    def __init__(self, wb: Workbook):
+        self._wb = wb
+        self.title = wb.add_format({"bold": True, "font_size": 14, "valign": "vcenter"})
+        self.header = wb.add_format(
+            {"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
+             "border": 1, "bg_color": "#DDEBF7"}
+        )
+        #: Header of a computed column (green: filled in by formulas).
+        self.computed_header = wb.add_format(
+            {"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
+             "border": 1, "bg_color": "#E2EFDA"}
+        )
+        self.text = wb.add_format({"num_format": "@"})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.month = wb.add_format({"num_format": "yyyy-mm"})
+        self.money = wb.add_format({"num_format": "#,##0.00"})
+        self.integer = wb.add_format({"num_format": "0"})
+        self.general = wb.add_format({})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.warning = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        #: A cell users may change on a protected sheet.
+        self.unlocked_date = wb.add_format(
+            {"num_format": "yyyy-mm-dd", "locked": False, "bg_color": "#FFF2CC", "border": 1}
+        )
+        self._cache: dict[tuple[str, bool, bool], Format] = {}
+
+    _NUM_FORMATS = {
+        DATE: "yyyy-mm-dd", MONTH: "yyyy-mm", MONEY: "#,##0.00", INTEGER: "0",
+    }
+
+    def column(self, column: Column, *, locked: bool = True) -> Format:
+        """The format of a column's data cells (and of its blank prepared cells)."""
+        computed = column.computed is not None
+        if column.type in TEXT_TYPES or column.type == YESNO:
+            kind = "general" if computed else "@"
+        else:
+            kind = self._NUM_FORMATS.get(column.type, "general")
+        key = (kind, computed, locked)
+        if key not in self._cache:
+            props: dict[str, Any] = {}
+            if kind != "general":
+                props["num_format"] = kind
+            if computed:
+                props["bg_color"] = "#F2F2F2"
+            if not locked:
+                props["locked"] = False
+            if not props:
+                self._cache[key] = self.general
+            elif props == {"num_format": "@"}:
+                self._cache[key] = self.text
+            else:
+                self._cache[key] = self._wb.add_format(props)
+        return self._cache[key]
+
+
+# -- values ----------------------------------------------------------------------
+
+def excel_serials(values: pd.Series) -> pd.Series:
+    """Dates as Excel serial numbers (float, NaN where missing), vectorised."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_localize(None)
+    nanos = stamps.to_numpy(dtype="datetime64[ns]")
+    serial = (nanos - _EXCEL_EPOCH).astype("timedelta64[ns]").astype(np.int64) / _NS_PER_DAY
+    serial[np.isnat(nanos)] = np.nan
+    return pd.Series(serial, index=values.index)
+
+
+def text_mask(values: pd.Series) -> np.ndarray:
+    """Which values are Python strings; value by value only for mixed object columns."""
+    present = values.notna().to_numpy(dtype=bool)
+    if isinstance(values.dtype, pd.StringDtype):
+        return present
+    if values.dtype != object:
+        return np.zeros(len(values), dtype=bool)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":
+        return present
+    if kind == "empty":
+        return np.zeros(len(values), dtype=bool)
+    return values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+
+
+def text_cell(value: Any) -> str:
+    """A non-text value that landed in a text column, as the text a user would see."""
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        # 15 significant digits, like Excel: a mangled ID number stays visibly mangled.
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else f"{number:.15g}"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def _number_cell(value: Any) -> Any:
+    """A value in a number or date column: a float (dates as serials) or the text as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, int | float | np.number):
+        number = float(value)
+        return number if np.isfinite(number) else None
+    if isinstance(value, dt.date | np.datetime64):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_localize(None)
+        return (stamp - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+    return str(value)
+
+
+def column_values(column: Column, values: pd.Series) -> list:
+    """The Python values ``write_row`` gets for one column.
+
+    Text types (and yes/no): strings, other values converted as a user would
+    see them. Numbers and dates: Python floats (dates as Excel serials, shown
+    by the column's date format), while strings stay strings exactly as they
+    are. Missing values: ``None``. Typed columns take a vectorised path; only
+    object columns holding mixed values go value by value.
+    """
+    values = values.reset_index(drop=True)
+    missing = values.isna().to_numpy(dtype=bool, copy=True)
+    if column.type in TEXT_TYPES or column.type == YESNO:
+        out = values.to_numpy(dtype=object, copy=True)
+        other = ~missing & ~text_mask(values)
+        if other.any():
+            out[other] = values[other].map(text_cell).to_numpy(dtype=object)
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = np.array(excel_serials(values).to_numpy(), dtype=object)
+    elif pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+        out = np.array(values.map(_number_cell, na_action="ignore").to_numpy(), dtype=object)
+    else:
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing |= ~np.isfinite(numbers)
+        out = numbers.astype(object)
+    out[missing] = None
+    return out.tolist()
+
+
+# -- data sheets -------------------------------------------------------------------
+
+#: What each computed column shows (``Column.computed`` → Chinese), for header notes.
+COMPUTED_NOTES: dict[str, str] = {
+    **{f"spending:{kind}": f"支出表中本户“{kind}”支出在统计期内（核查基准日前若干个月，见参数表）的合计（元）。"
+       for kind in SPENDING_KINDS},
+    "status": "按参数表的收入标准和支出标准判定：符合 / 不符合 / 资料不全。",
+    "met": "满足的条件：收入（或收入免核）和达到标准的支出类别。",
+    "last_visit": "帮扶表中本户最近一次回访日期。",
+    "visit_due": "最近回访日期加回访间隔（见参数表）。",
+    "deadline": "发现日期加救助程序时限（按参数表的时限单位和日历表计算）。",
+    "days_left": "核查基准日到办结时限的剩余工作日，负数为已超期；已支付、已终止的案件不显示。",
+}
+
+
+def header_note(column: Column) -> str:
+    """The comment on a header cell: what to enter (or what a computed column shows)."""
+    lines = []
+    if column.computed is not None:
+        lines.append("自动计算（公式），请勿填写或修改。")
+        if column.computed in COMPUTED_NOTES:
+            lines.append(COMPUTED_NOTES[column.computed])
+    else:
+        lines.append("必填。" if column.required else "选填。")
+    if column.note:
+        lines.append(column.note if column.note.endswith("。") else column.note + "。")
+    if column.choices and column.computed is None:
+        lines.append("可选：" + "、".join(column.choices) + "（从下拉列表选择）。")
+    if column.type in (ID, PHONE):
+        if "文本格式" not in column.note:
+            lines.append("本列为文本格式。")
+        lines.append("直接输入号码，不要输入成数字"
+                     + ("（否则 18 位号码的后几位会变成 0）。" if column.type == ID else "。"))
+    elif column.type == DATE and column.computed is None:
+        lines.append("日期，如 2020-08-25。")
+    elif column.type == MONEY and column.computed is None:
+        lines.append("数字（元），不要加“元”等文字。")
+    elif column.type == INTEGER and column.computed is None:
+        lines.append("整数。")
+    return "\n".join(lines)
+
+
+def write_data_sheet(
+    wb: Workbook,
+    sheet_spec: Sheet,
+    frame: pd.DataFrame | None,
+    *,
+    title: str,
+    formats: Formats,
+    table_name: str | None = None,
+    formula_columns: Mapping[str, FormulaFactory] | None = None,
+    prepared_rows: int = 0,
+    protect_header: bool = False,
+    sheet_name: str | None = None,
+) -> int:
+    """Write one data sheet laid out as docs/WORKBOOK-LAYOUT.md says; return the data rows written.
+
+    Row 1 holds ``title``, row 2 the schema headers (with notes), data from row 3
+    in schema column order (frame columns by schema key; absent columns stay
+    blank, extra ones are ignored). ``formula_columns`` maps a column key to a
+    function of the 1-based Excel row returning the formula ("=…", or "{=…}"
+    for an array formula); it is written in every row up to
+    ``max(len(frame), prepared_rows)``, with the frame's value (if the frame
+    has that column) as the cached result. The table, drop-downs for choice
+    columns, and the formats span the same rows. ``protect_header`` locks the
+    sheet except the input columns' cells. ``sheet_name`` defaults to the
+    schema name (the merge passes continuation names).
+    """
+    frame = pd.DataFrame() if frame is None else frame
+    formula_columns = dict(formula_columns or {})
+    n = len(frame)
+    total = max(n, int(prepared_rows))
+    name = sheet_name or sheet_spec.name
+    if total > MAX_DATA_ROWS:
+        raise InputError(
+            f"工作表“{name}”要写入 {total:,} 行数据，超过 Excel 每个工作表最多 "
+            f"{MAX_DATA_ROWS:,} 行数据的上限；请分成多个工作表。"
+        )
+    unknown = set(formula_columns) - {c.key for c in sheet_spec.columns}
+    if unknown:
+        raise ValueError(f"formula columns not in sheet {sheet_spec.key}: {sorted(unknown)}")
+
+    ws = wb.add_worksheet(name)
+    columns = sheet_spec.columns
+    ncols = len(columns)
+    first = HEADER_ROWS  # 0-based index of the first data row
+    last = first + max(total, 1) - 1  # a table needs at least one data row
+    cell_formats = [formats.column(c, locked=not protect_header or c.computed is not None)
+                    for c in columns]
+
+    for i, column in enumerate(columns):
+        ws.set_column(i, i, column.width, cell_formats[i])
+    ws.set_row(0, 24)
+    ws.set_row(1, 36)
+    if ncols > 1:
+        ws.merge_range(0, 0, 0, ncols - 1, title, formats.title)
+    else:
+        ws.write_string(0, 0, title, formats.title)
+    header_formats = [formats.computed_header if c.computed is not None else formats.header
+                      for c in columns]
+    if wb.constant_memory:
+        for i, column in enumerate(columns):
+            ws.write_string(1, i, column.header, header_formats[i])
+        ws.autofilter(1, 0, last, ncols - 1)
+    else:
+        ws.add_table(1, 0, last, ncols - 1, {
+            "name": table_name or sheet_spec.key,
+            "style": TABLE_STYLE,
+            "columns": [{"header": c.header, "header_format": header_formats[i]}
+                        for i, c in enumerate(columns)],
+        })
+    for i, column in enumerate(columns):
+        note = header_note(column)
+        ws.write_comment(1, i, note, {"x_scale": 2.2, "y_scale": 1.6})
+
+    # Input values: one list per column, then one write_row per row.
+    positions = [i for i, c in enumerate(columns) if c.key not in formula_columns]
+    value_lists = [
+        column_values(columns[i], frame[columns[i].key]) if columns[i].key in frame.columns
+        else [None] * n
+        for i in positions
+    ]
+    contiguous = positions == list(range(len(positions)))
+    formulas = [
+        (i, formula_columns[c.key],
+         column_values(c, frame[c.key]) if c.key in frame.columns else None)
+        for i, c in enumerate(columns) if c.key in formula_columns
+    ]
+    rows = zip(*value_lists, strict=True) if value_lists else iter(() for _ in range(n))
+    for r in range(total):
+        row = first + r
+        if r < n:
+            values = next(rows)
+            if contiguous:
+                ws.write_row(row, 0, values)
+            else:
+                for i, value in zip(positions, values, strict=True):
+                    ws.write(row, i, value)
+        for i, factory, cached in formulas:
+            value = cached[r] if cached is not None and r < n else None
+            _write_formula(ws, row, i, factory(row + 1), cell_formats[i], value)
+
+    for i, column in enumerate(columns):
+        if column.type in (CHOICE, YESNO) and column.choices and column.computed is None:
+            ws.data_validation(first, i, last, i, {
+                "validate": "list",
+                "source": list(column.choices),
+                "error_type": "stop",
+                "error_title": "请从下拉列表选择",
+                "error_message": f"“{column.header}”可选：" + "、".join(column.choices),
+            })
+    for i, column in enumerate(columns):
+        if column.key == "days_left" and column.computed is not None:
+            ws.conditional_format(first, i, last, i, {
+                "type": "cell", "criteria": "<", "value": 0, "format": formats.warning,
+            })
+
+    # ID and phone numbers in text cells are intended: no green "number stored as text" marks.
+    text_ranges = [
+        xl_range(first, i, last, i) for i, c in enumerate(columns)
+        if c.computed is None and (c.type in TEXT_TYPES or c.type == YESNO)
+    ]
+    if text_ranges:
+        ws.ignore_errors({"number_stored_as_text": " ".join(text_ranges)})
+
+    ws.freeze_panes(HEADER_ROWS, 0)
+    ws.set_landscape()
+    ws.set_paper(PAPER_A4)
+    ws.repeat_rows(1)
+    ws.fit_to_pages(1, 0)
+    if protect_header:
+        ws.protect("", {
+            "autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
+            "insert_rows": True, "delete_rows": True,
+        })
+    return n
+
+
+def _write_formula(ws: Worksheet, row: int, col: int, formula: str, fmt: Format, value: Any) -> None:
+    cached = "" if value is None else value
+    if formula.startswith("{=") and formula.endswith("}"):
+        ws.write_array_formula(row, col, row, col, formula[1:-1], fmt, cached)
+    elif formula.startswith("="):
+        ws.write_formula(row, col, formula, fmt, cached)
+    else:
+        raise ValueError(f"not a formula for {xl_rowcol_to_cell(row, col)}: {formula[:40]!r}")

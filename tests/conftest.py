@@ -1,0 +1,71 @@
+"""Shared fixtures.
+
+``soffice``: recalculates a workbook in LibreOffice headless and returns the
+path of the recalculated copy. LibreOffice does not recalculate .xlsx files on
+load by default, so it runs with a throwaway profile whose
+registrymodifications.xcu sets OOXMLRecalcMode to 0 ("always recalculate").
+Tests using it are skipped, with the reason shown, where ``soffice`` is not
+installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+SOFFICE_TIMEOUT = 180
+
+_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def find_soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def recalculate(soffice: str, path: Path, out_dir: Path, profile: Path,
+                timeout: int = SOFFICE_TIMEOUT) -> Path:
+    """Open ``path`` in LibreOffice, recalculate, save as .xlsx in ``out_dir``."""
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        soffice, f"-env:UserInstallation={profile.resolve().as_uri()}",
+        "--headless", "--norestore", "--nolockcheck",
+        "--convert-to", "xlsx", "--outdir", str(out_dir), str(path),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    target = out_dir / (Path(path).stem + ".xlsx")
+    if result.returncode != 0 or not target.exists():
+        raise AssertionError(
+            f"LibreOffice failed on {path} (exit {result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return target
+
+
+@pytest.fixture(scope="session")
+def soffice(tmp_path_factory) -> Callable[[Path], Path]:
+    """A function: workbook path → path of its copy recalculated by LibreOffice."""
+    executable = find_soffice()
+    if executable is None:
+        pytest.skip("LibreOffice (soffice) is not installed: recalculation tests skipped")
+    profile = tmp_path_factory.mktemp("lo-profile")
+    counter = iter(range(1_000_000))
+
+    def run(path: Path) -> Path:
+        out_dir = tmp_path_factory.mktemp(f"recalculated{next(counter)}")
+        return recalculate(executable, Path(path), out_dir, profile)
+
+    return run

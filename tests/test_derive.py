@@ -1,0 +1,337 @@
+"""derive: the Python side of the workbook's computed columns, exact values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fangpin_xl import rules, workdays
+from fangpin_xl.derive import (
+    CASE_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    default_check_date,
+    derive_cases,
+    derive_households,
+    excel_dates,
+    excel_numbers,
+    match_keys,
+    spending_window,
+)
+from fangpin_xl.policy import Policy
+
+T = pd.Timestamp
+POLICY = Policy()
+CHECK = dt.date(2020, 12, 31)
+
+
+def households(keys, groups=None, incomes=None, index=None) -> pd.DataFrame:
+    n = len(keys)
+    return pd.DataFrame(
+        {
+            "household_no": keys,
+            "group": groups or ["脱贫不稳定户"] * n,
+            "income_per_capita": incomes or [5000.0] * n,
+        },
+        index=index,
+    )
+
+
+def spending(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["household_no", "kind", "date", "amount"])
+
+
+# -- the 12-month window -----------------------------------------------------------
+
+def test_window_rule_is_edate_exclusive_start_inclusive_end():
+    # Rule: EDATE(check, -12) < date <= check.
+    assert spending_window(CHECK, POLICY) == (T("2019-12-31"), T("2020-12-31"))
+    # EDATE clips to the month's end: 12 months before 2020-02-29 is 2019-02-28.
+    assert spending_window(dt.date(2020, 2, 29), POLICY) == (T("2019-02-28"), T("2020-02-29"))
+
+
+@pytest.mark.parametrize(
+    ("check", "outside", "inside"),
+    [
+        (dt.date(2020, 12, 31), "2019-12-31", "2020-01-01"),
+        (dt.date(2020, 2, 29), "2019-02-28", "2019-03-01"),
+        (dt.date(2021, 2, 28), "2020-02-28", "2020-02-29"),
+    ],
+)
+def test_window_edges(check, outside, inside):
+    events = spending([
+        ("H1", "因病", T(outside), 1000.0),  # exactly 12 months before: outside
+        ("H1", "因病", T(inside), 20.0),  # one day later: inside
+        ("H1", "因病", T(check), 3.0),  # the check date itself: inside
+        ("H1", "因病", T(check) + pd.Timedelta(days=1), 400.0),  # after the check date: outside
+    ])
+    result = derive_households(households(["H1"]), events, None, policy=POLICY, check_date=check)
+    assert result.loc[0, "medical"] == 23.0
+
+
+def test_window_follows_policy_months():
+    policy = replace(POLICY, spending_window_months=6)
+    events = spending([("H1", "因学", T("2020-06-30"), 1.0), ("H1", "因学", T("2020-07-01"), 2.0)])
+    result = derive_households(households(["H1"]), events, None, policy=policy, check_date=CHECK)
+    assert result.loc[0, "education"] == 2.0
+
+
+def test_time_of_day_on_the_check_date_is_after_it():
+    # Excel compares serial numbers: 2020-12-31 12:00 is greater than the check date.
+    events = spending([("H1", "因病", T("2020-12-31 12:00"), 7.0), ("H1", "因病", T("2020-12-31"), 1.0)])
+    result = derive_households(households(["H1"]), events, None, policy=POLICY, check_date=CHECK)
+    assert result.loc[0, "medical"] == 1.0
+
+
+# -- sums, matching, leftovers --------------------------------------------------------
+
+def test_sums_per_kind_and_household():
+    events = spending([
+        ("H1", "因病", T("2020-03-01"), 3000.0),
+        ("H1", "因病", T("2020-04-01"), 2000.0),
+        ("H1", "因学", T("2020-04-01"), 8000.01),
+        ("H1", "因意外", T("2020-05-01"), 10000.0),
+        ("H1", "因产业", T("2020-05-01"), 0.5),
+        ("H2", "因病", T("2020-05-01"), 19999.99),
+        ("H9", "因病", T("2020-05-01"), 99999.0),  # no such household
+        ("H1", "其他", T("2020-05-01"), 50000.0),  # not a spending kind
+    ])
+    result = derive_households(households(["H1", "H2", "H3"]), events, None, policy=POLICY, check_date=CHECK)
+    assert result["medical"].tolist() == [5000.0, 19999.99, 0.0]
+    assert result["education"].tolist() == [8000.01, 0.0, 0.0]
+    assert result["accident"].tolist() == [10000.0, 0.0, 0.0]
+    assert result["industry"].tolist() == [0.5, 0.0, 0.0]
+
+
+def test_text_leftovers_count_as_missing():
+    events = spending([
+        ("H1", "因病", T("2020-03-01"), "5,000元"),  # text amount: skipped like SUMPRODUCT does
+        ("H1", "因病", T("2020-03-01"), "5000"),  # even plain-number text: Excel sees text
+        ("H1", "因病", "2020.3.1", 700.0),  # text date: not a number in Excel
+        ("H1", "因病", None, 800.0),  # no date
+        ("H1", "因病", T("2020-03-01"), None),  # no amount
+        ("H1", "因病", T("2020-03-01"), 4.0),
+    ])
+    result = derive_households(households(["H1"]), events, None, policy=POLICY, check_date=CHECK)
+    assert result.loc[0, "medical"] == 4.0
+
+
+def test_household_numbers_match_like_excel_equals():
+    events = spending([
+        ("h1", "因病", T("2020-03-01"), 1.0),  # case is ignored
+        ("H1 ", "因病", T("2020-03-01"), 10.0),  # a trailing space is a different text
+        (101, "因病", T("2020-03-01"), 100.0),  # a number is written as its text
+    ])
+    result = derive_households(households(["H1", "101"]), events, None, policy=POLICY, check_date=CHECK)
+    assert result["medical"].tolist() == [1.0, 100.0]
+
+
+def test_rows_without_household_number_get_nothing():
+    hh = households(["H1", None, ""], index=[3, 4, 5])
+    events = spending([("H1", "因病", T("2020-03-01"), 1.0)])
+    visits = pd.DataFrame({"household_no": ["H1"], "visit_date": [T("2020-03-01")]})
+    result = derive_households(hh, events, visits, policy=POLICY, check_date=CHECK)
+    assert list(result.index) == [3, 4, 5]
+    assert list(result.columns) == list(HOUSEHOLD_COLUMNS)
+    assert result.loc[3, "medical"] == 1.0
+    for row in (4, 5):
+        assert np.isnan(result.loc[row, "medical"])
+        assert result.loc[row, "status"] == "" and result.loc[row, "met_text"] == ""
+        assert result.loc[row, "reasons"] == ""
+        assert pd.isna(result.loc[row, "last_visit"]) and pd.isna(result.loc[row, "next_visit_due"])
+
+
+def test_status_is_the_rule_on_the_sums():
+    hh = households(
+        ["A", "B", "C", "D", "E"],
+        groups=["脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "一般户", "边缘易致贫户"],
+        incomes=[6000.0, 6000.01, None, 100.0, "不详"],
+    )
+    events = spending([
+        ("A", "因病", T("2020-03-01"), 5000.0),
+        ("B", "因病", T("2020-03-01"), 20000.0),
+        ("C", "因学", T("2020-03-01"), 8000.0),
+        ("C", "因意外", T("2020-03-01"), 10000.01),
+    ])
+    result = derive_households(hh, events, None, policy=POLICY, check_date=CHECK)
+    assert result["status"].tolist() == ["符合", "不符合", "符合", "资料不全", "资料不全"]
+    assert result["met_text"].tolist() == ["收入、因病", "因病", "收入免核、因意外", "", ""]
+    expected = rules.check_households(
+        pd.DataFrame({"group": hh["group"], "income_per_capita": hh["income_per_capita"],
+                      **{k: result[k] for k in ("medical", "education", "accident", "industry")}}),
+        POLICY,
+    )
+    assert result["reasons"].tolist() == expected["reasons"].tolist()
+    assert result.loc[0, "reasons"] == "人均收入 6000 元，未超过收入标准 6000 元；因病支出 5000 元，达到 5000 元"
+
+
+def test_no_spending_or_visit_frames():
+    result = derive_households(households(["H1"]), None, None, policy=POLICY, check_date=CHECK)
+    assert result.loc[0, "medical"] == 0.0
+    assert result.loc[0, "status"] == "不符合"
+    assert pd.isna(result.loc[0, "last_visit"])
+
+
+# -- visits -------------------------------------------------------------------------------
+
+def test_last_visit_and_next_due():
+    visits = pd.DataFrame({
+        "household_no": ["H1", "H1", "H2", "H2", "H3"],
+        "visit_date": [T("2020-08-31"), T("2020-11-30"), "2020.12.1", T("2020-05-31"), None],
+    })
+    result = derive_households(households(["H1", "H2", "H3"]), None, visits, policy=POLICY, check_date=CHECK)
+    assert result["last_visit"].tolist()[:2] == [T("2020-11-30"), T("2020-05-31")]
+    # EDATE clips the day: 11-30 + 3 months is 2021-02-28; 05-31 + 3 is 08-31.
+    assert result["next_visit_due"].tolist()[:2] == [T("2021-02-28"), T("2020-08-31")]
+    assert pd.isna(result.loc[2, "last_visit"]) and pd.isna(result.loc[2, "next_visit_due"])
+    assert result["last_visit"].dtype == "datetime64[ns]"
+
+
+def test_visit_interval_follows_policy():
+    policy = replace(POLICY, visit_interval_months=1)
+    visits = pd.DataFrame({"household_no": ["H1"], "visit_date": [T("2020-01-31")]})
+    result = derive_households(households(["H1"]), None, visits, policy=policy, check_date=CHECK)
+    assert result.loc[0, "next_visit_due"] == T("2020-02-29")
+
+
+# -- cases ----------------------------------------------------------------------------------
+
+def cases(found, stages=None, keys=None) -> pd.DataFrame:
+    n = len(found)
+    return pd.DataFrame({
+        "case_no": keys or [f"C{i}" for i in range(n)],
+        "household_no": ["H1"] * n,
+        "found_date": found,
+        "stage": stages or ["已发现"] * n,
+    })
+
+
+def test_deadline_over_the_labour_day_holiday():
+    # Found Wednesday 2020-04-29: 05-01..05-05 are holidays, Saturday 05-09 is a working day.
+    result = derive_cases(cases([T("2020-04-29")]), policy=POLICY, check_date=dt.date(2020, 5, 6))
+    assert list(result.columns) == list(CASE_COLUMNS)
+    assert result.loc[0, "deadline"] == T("2020-05-22")
+    # 05-07, 05-08, 05-09, 05-11..05-15, 05-18..05-22.
+    assert result.loc[0, "days_left"] == 13
+
+
+def test_days_left_negative_when_overdue_and_zero_on_the_day():
+    found = cases([T("2020-04-29")])
+    assert derive_cases(found, policy=POLICY, check_date=dt.date(2020, 6, 1)).loc[0, "days_left"] == -6
+    assert derive_cases(found, policy=POLICY, check_date=dt.date(2020, 5, 22)).loc[0, "days_left"] == 0
+
+
+def test_closed_cases_and_missing_dates():
+    frame = cases(
+        [T("2020-04-29"), T("2020-04-29"), T("2020-04-29"), "2020.4.29", None, T("2020-04-29")],
+        stages=["已支付", "已终止", "公示中", "已发现", "已发现", "已发现"],
+        keys=["C1", "C2", "C3", "C4", "C5", None],
+    )
+    result = derive_cases(frame, policy=POLICY, check_date=dt.date(2020, 5, 6))
+    assert result["deadline"].tolist()[:3] == [T("2020-05-22")] * 3
+    assert result["days_left"].tolist()[:3] == [pd.NA, pd.NA, 13]
+    assert result["deadline"].isna().tolist()[3:] == [True, True, True]
+    assert result["days_left"].isna().tolist()[3:] == [True, True, True]
+    assert str(result["days_left"].dtype) == "Int64"
+
+
+def test_calendar_day_mode_moves_to_the_next_working_day():
+    policy = replace(POLICY, deadline_mode="自然日")
+    frame = cases([T("2020-04-29"), T("2020-09-16")])
+    result = derive_cases(frame, policy=policy, check_date=dt.date(2020, 5, 6))
+    # 04-29 + 15 = 05-14, a Thursday; 09-16 + 15 = 10-01, National Day: holidays until 10-08.
+    assert result["deadline"].tolist() == [T("2020-05-14"), T("2020-10-09")]
+    # Calendar days in this mode.
+    assert result["days_left"].tolist() == [8, 156]
+
+
+def test_deadline_ignores_the_time_of_day():
+    result = derive_cases(cases([T("2020-04-29 18:30")]), policy=POLICY, check_date=CHECK)
+    assert result.loc[0, "deadline"] == T("2020-05-22")
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def test_default_check_date():
+    assert default_check_date(POLICY) == dt.date(2020, 12, 31)
+
+
+def test_cell_value_helpers():
+    assert match_keys(pd.Series(["a1", None, "", 7, 7.0, "B "])).tolist() == ["A1", pd.NA, pd.NA, "7", "7", "B "]
+    dates = excel_dates(pd.Series([T("2020-01-02"), "2020-01-02", 43832, None, True], dtype=object))
+    assert dates.tolist()[:3] == [T("2020-01-02"), pd.NaT, T("2020-01-02")]
+    assert dates.isna().tolist() == [False, True, False, True, True]
+    numbers = excel_numbers(pd.Series([1, "2", None, 3.5, True, float("inf")], dtype=object))
+    assert numbers.isna().tolist() == [False, True, True, False, True, True]
+
+
+def test_sums_are_rounded_to_the_fen_like_excel_round():
+    events = spending([
+        ("H1", "因病", T("2020-03-01"), 1666.67),
+        ("H1", "因病", T("2020-03-02"), 1666.67),
+        ("H1", "因病", T("2020-03-03"), 1666.66),
+        ("H1", "因学", T("2020-03-03"), 0.005),  # half a fen rounds away from zero
+        ("H1", "因产业", T("2020-03-03"), 0.1),
+        ("H1", "因产业", T("2020-03-03"), 0.2),
+    ])
+    result = derive_households(households(["H1"], incomes=[3000.0]), events, None,
+                               policy=POLICY, check_date=CHECK)
+    assert result.loc[0, "medical"] == 5000.0
+    assert result.loc[0, "education"] == 0.01
+    assert result.loc[0, "industry"] == 0.3
+    assert result.loc[0, "status"] == "符合"
+
+
+# -- property: the vectorised derive equals a plain per-household reference -----------------
+
+KEYS = ["H1", "h1", "H2", "H3", None]
+KINDS = ["因病", "因学", "因意外", "因产业", "其他"]
+
+
+@st.composite
+def event_rows(draw):
+    n = draw(st.integers(0, 25))
+    rows = []
+    for _ in range(n):
+        offset = draw(st.integers(-400, 5))
+        date = T(CHECK) + pd.Timedelta(days=offset)
+        amount = draw(st.one_of(st.integers(0, 3_000_000).map(lambda c: c / 100), st.just("x"), st.none()))
+        rows.append((draw(st.sampled_from(KEYS)), draw(st.sampled_from(KINDS)), date, amount))
+    return rows
+
+
+def reference_sum(rows, key, kind, start, end):
+    total = sum(
+        amount for k, kd, date, amount in rows
+        if k is not None and k.upper() == key.upper() and kd == kind and isinstance(amount, float | int)
+        and start < date <= end
+    )
+    return float(np.floor(total * 100 + 0.5) / 100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_rows())
+def test_sums_equal_a_plain_reference(rows):
+    hh = households(["H1", "H2", "H4"])
+    result = derive_households(hh, spending(rows), None, policy=POLICY, check_date=CHECK)
+    start, end = spending_window(CHECK, POLICY)
+    for i, key in enumerate(["H1", "H2", "H4"]):
+        for kind, field in zip(KINDS[:4], ("medical", "education", "accident", "industry"), strict=True):
+            assert result.loc[i, field] == pytest.approx(reference_sum(rows, key, kind, start, end), abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dates(dt.date(2019, 1, 1), dt.date(2021, 12, 31)), min_size=1, max_size=10),
+       st.sampled_from(["工作日", "自然日"]))
+def test_deadlines_equal_the_scalar_definition(found, mode):
+    policy = replace(POLICY, deadline_mode=mode)
+    result = derive_cases(cases([T(d) for d in found]), policy=policy, check_date=CHECK)
+    for i, d in enumerate(found):
+        due = workdays.deadline(d, policy=policy)
+        assert result.loc[i, "deadline"] == T(due)
+        assert result.loc[i, "days_left"] == workdays.workdays_between(CHECK, due, policy=policy)

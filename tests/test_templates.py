@@ -1,0 +1,486 @@
+"""Township workbooks, read back with openpyxl (the writer is xlsxwriter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.worksheet.formula import ArrayFormula
+
+from fangpin_xl.errors import InputError
+from fangpin_xl.policy import Policy, policy_rows
+from fangpin_xl.schema import CHOICE, ID, PHONE, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO
+from fangpin_xl.templates import (
+    BLANK_TEMPLATE_NAME,
+    BLANK_TOWNSHIP,
+    CALENDAR_NAMES,
+    DEFAULT_ROWS,
+    build_blank_template,
+    build_templates,
+    param_name,
+    write_township_workbook,
+)
+from fangpin_xl.workbook.write import (
+    MAX_DATA_ROWS,
+    Formats,
+    atomic_output,
+    new_workbook,
+    write_data_sheet,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+COMMITTED = REPO / "workbooks" / BLANK_TEMPLATE_NAME
+POLICY = Policy()
+SHEET_ORDER = ["说明", "参数", "监测户", "家庭成员", "支出", "救助", "帮扶", "援助", "日历"]
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> Path:
+    return build_blank_template(tmp_path_factory.mktemp("blank") / "t.xlsx", POLICY)
+
+
+@pytest.fixture(scope="module")
+def book(blank) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(blank)
+
+
+def letter(sheet, key: str) -> str:
+    return openpyxl.utils.get_column_letter([c.key for c in sheet.columns].index(key) + 1)
+
+
+def dimension(ws, col: str):
+    """The <col> entry covering ``col`` (openpyxl keeps a run of equal columns under its first letter)."""
+    index = openpyxl.utils.column_index_from_string(col)
+    for dim in ws.column_dimensions.values():
+        if dim.min is not None and dim.min <= index <= dim.max:
+            return dim
+    raise AssertionError(f"no column entry for {col}")
+
+
+# -- layout ----------------------------------------------------------------------------
+
+def test_sheet_order(book):
+    assert book.sheetnames == SHEET_ORDER
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=[s.key for s in SHEETS])
+def test_data_sheet_layout(book, sheet):
+    ws = book[sheet.name]
+    rows = DEFAULT_ROWS[sheet.key]
+    last_col = openpyxl.utils.get_column_letter(len(sheet.columns))
+    assert ws["A1"].value == f"{sheet.name}（{sheet.note}）—— 魏县 {BLANK_TOWNSHIP} 2020 年"
+    assert f"A1:{last_col}1" in {str(r) for r in ws.merged_cells.ranges}
+    assert [c.value for c in ws[2]] == [c.header for c in sheet.columns]
+    # A table named after the sheet key over the header and every prepared row.
+    assert list(ws.tables) == [sheet.key]
+    assert ws.tables[sheet.key].ref == f"A2:{last_col}{rows + 2}"
+    assert ws.freeze_panes == "A3"
+    # Print setup: A4 landscape, row 2 on every page, one page wide.
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9
+    assert ws.print_title_rows == "$2:$2"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+    for column in sheet.columns:
+        col = letter(sheet, column.key)
+        assert dimension(ws, col).width == pytest.approx(column.width, abs=0.72)
+        comment = ws[f"{col}2"].comment
+        assert comment is not None, column.header
+        if column.type in (ID, PHONE):
+            assert dimension(ws, col).number_format == "@"
+            assert "文本格式" in comment.text
+        if column.type in TEXT_TYPES and column.computed is None:
+            assert dimension(ws, col).number_format == "@"
+        if column.computed is not None:
+            assert comment.text.startswith("自动计算")
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=[s.key for s in SHEETS])
+def test_drop_downs_for_every_choice_column(book, sheet):
+    ws = book[sheet.name]
+    rows = DEFAULT_ROWS[sheet.key]
+    found = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    expected = [c for c in sheet.columns if c.type in (CHOICE, YESNO) and c.computed is None]
+    assert len(found) == len(expected)
+    for column in expected:
+        col = letter(sheet, column.key)
+        dv = found[f"{col}3:{col}{rows + 2}"]
+        assert dv.type == "list"
+        assert dv.formula1 == '"' + ",".join(column.choices) + '"'
+        assert dv.errorStyle in (None, "stop")  # "stop" is the default, left out of the XML
+
+
+def test_computed_columns_are_formulas_in_every_prepared_row(book):
+    for key in ("households", "cases"):
+        sheet = SHEETS_BY_KEY[key]
+        ws = book[sheet.name]
+        last = DEFAULT_ROWS[key] + 2
+        for column in sheet.computed_columns:
+            col = letter(sheet, column.key)
+            texts = []
+            for row in (3, last):
+                value = ws[f"{col}{row}"].value
+                if isinstance(value, ArrayFormula):
+                    assert value.ref == f"{col}{row}"
+                    value = value.text
+                assert isinstance(value, str) and value.startswith("=IF("), (col, row, value)
+                texts.append(value)
+            # The same formula in every row, its own-row references moved along.
+            assert re.sub(r"(\$[A-Z]{1,3})3(?![0-9])", rf"\g<1>{last}", texts[0]) == texts[1]
+            assert ws[f"{col}{last + 1}"].value is None
+    hh = book["监测户"]
+    medical = hh["P3"].value
+    assert medical == (
+        "=IF($A3=\"\",\"\",ROUND(SUMPRODUCT(('支出'!$A$3:$A$3002=$A3)*('支出'!$D$3:$D$3002=\"因病\")"
+        "*ISNUMBER('支出'!$E$3:$E$3002)*('支出'!$E$3:$E$3002>EDATE(P_check_date,"
+        "-P_followup_spending_window_months))*('支出'!$E$3:$E$3002<=P_check_date),"
+        "'支出'!$F$3:$F$3002),2))"
+    )
+    assert hh["W3"].value == '=IF(OR($A3="",$V3=""),"",EDATE($V3,P_followup_visit_interval_months))'
+    # Only functions Excel 2010, WPS and LibreOffice all have.
+    for row in (3,):
+        texts = [hh.cell(row, c).value for c in range(16, 24)] + [book["救助"].cell(row, c).value
+                                                                   for c in (14, 15)]
+        text = " ".join(v.text if isinstance(v, ArrayFormula) else v for v in texts)
+        for banned in ("MAXIFS", "TEXTJOIN", "IFS(", "LET(", "XLOOKUP", "_xlfn", "TODAY("):
+            assert banned not in text
+
+
+def test_instructions_sheet(book):
+    ws = book["说明"]
+    text = "\n".join(str(c.value) for c in ws["A"] if c.value)
+    for sheet in SHEETS:
+        assert f"{sheet.name}：{sheet.note}。" in text
+    assert "15 个工作日内办结" in text
+    assert "例如 2020 年 4 月 29 日发现的案件，办结时限为 2020 年 5 月 22 日。" in text
+    assert "每季度" in text and "文本格式" in text
+    assert "核查基准日：2020-12-31" in text
+
+
+# -- 参数 and 日历 ---------------------------------------------------------------------------
+
+def test_policy_sheet(book):
+    ws = book["参数"]
+    assert ws["A1"].value == "精准防贫参数（县级统一设置，乡镇请勿修改）"
+    assert [c.value for c in ws[2]] == ["键", "参数", "值"]
+    expected = [*policy_rows(POLICY), ("check_date", "核查基准日", dt.datetime(2020, 12, 31))]
+    found = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3)]
+    assert found == [tuple(e) for e in expected]
+    # Protected without a password; only the check date is unlocked.
+    assert ws.protection.sheet is True
+    assert not ws.protection.password
+    last = 2 + len(expected)
+    assert ws[f"C{last}"].protection.locked is False
+    assert ws[f"C{last}"].number_format == "yyyy-mm-dd"
+    assert all(ws[f"C{r}"].protection.locked for r in range(3, last))
+
+
+def test_defined_names(book):
+    names = book.defined_names
+    rows = [*policy_rows(POLICY), ("check_date", "核查基准日", None)]
+    for i, (key, _, _) in enumerate(rows):
+        assert names[param_name(key)].attr_text == f"'参数'!$C${i + 3}"
+    days = len(pd.date_range("2019-01-01", "2021-12-31"))
+    for col, name in zip("ABC", CALENDAR_NAMES, strict=True):
+        assert names[name].attr_text == f"'日历'!${col}$3:${col}${days + 2}"
+    assert len(names) == len(rows) + len(CALENDAR_NAMES)
+
+
+def test_param_names():
+    assert param_name("income.threshold") == "P_income_threshold"
+    assert param_name("spending.medical.脱贫不稳定户") == "P_spending_medical_g1"
+    assert param_name("spending.education.边缘易致贫户") == "P_spending_education_g2"
+    assert param_name("spending.accident.突发严重困难户") == "P_spending_accident_g3"
+    assert param_name("check_date") == "P_check_date"
+    assert param_name("procedure.deadline_days") == "P_procedure_deadline_days"
+
+
+def test_calendar_sheet(book):
+    ws = book["日历"]
+    assert [c.value for c in ws[2]] == ["日期", "工作日", "序号"]
+    rows = {r[0].value.date(): (r[1].value, r[2].value) for r in ws.iter_rows(min_row=3)}
+    assert min(rows) == dt.date(2019, 1, 1) and max(rows) == dt.date(2021, 12, 31)
+    # 2020-05-01 holiday, 2020-05-09 make-up Saturday, index counts working days.
+    assert rows[dt.date(2020, 5, 1)][0] == 0 and rows[dt.date(2020, 5, 9)][0] == 1
+    assert rows[dt.date(2020, 5, 22)][1] - rows[dt.date(2020, 4, 29)][1] == 15
+    assert ws.protection.sheet is True
+
+
+# -- the committed template ---------------------------------------------------------------
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in sorted(z.namelist())}
+
+
+def test_blank_template_is_reproducible(blank, tmp_path):
+    again = build_blank_template(tmp_path / "again.xlsx", POLICY)
+    assert again.read_bytes() == blank.read_bytes()
+
+
+def test_committed_template_equals_a_fresh_build(blank):
+    # Compared part by part: the XML is deterministic (fixed creation time);
+    # the zip's compressed bytes could differ between zlib builds.
+    assert COMMITTED.exists(), f"regenerate with build_blank_template({COMMITTED}, Policy())"
+    committed, fresh = parts(COMMITTED), parts(blank)
+    assert committed.keys() == fresh.keys()
+    changed = [name for name in fresh if committed[name] != fresh[name]]
+    assert not changed, (
+        f"workbooks/{BLANK_TEMPLATE_NAME} is out of date in {changed}; regenerate it with "
+        f"fangpin_xl.templates.build_blank_template(path, Policy())"
+    )
+
+
+# -- filled workbooks ------------------------------------------------------------------------
+
+def test_frames_are_written_with_their_types(tmp_path):
+    households = pd.DataFrame({
+        "household_no": ["H1", "H2", 3],
+        "township": "东代固乡",
+        "head_id": ["13043419900101123X", "130434199001011234", None],
+        "household_size": [3, "三口", None],
+        "group": ["脱贫不稳定户", "一般户", None],
+        "income_per_capita": [6000.0, "5,000元", float("nan")],
+        "monitored_since": [pd.Timestamp("2020-03-01"), "2020.3.1", pd.NaT],
+        "phone": ["13800000000", None, None],
+    })
+    path = write_township_workbook(tmp_path / "t.xlsx", policy=POLICY, township="东代固乡",
+                                   frames={"households": households}, rows=5)
+    ws = openpyxl.load_workbook(path)["监测户"]
+    assert [ws[f"A{r}"].value for r in (3, 4, 5)] == ["H1", "H2", "3"]
+    assert ws["A5"].data_type == "s"
+    assert ws["E3"].value == "13043419900101123X" and ws["E3"].number_format == "@"
+    assert ws["E4"].value == "130434199001011234" and ws["E4"].data_type == "s"
+    assert ws["F3"].value == 3 and ws["F3"].data_type == "n"
+    assert ws["F4"].value == "三口" and ws["F4"].data_type == "s"
+    assert ws["H3"].value == 6000 and ws["H3"].number_format == "#,##0.00"
+    assert ws["H4"].value == "5,000元" and ws["H4"].data_type == "s"
+    assert ws["H5"].value is None
+    assert ws["M3"].value == dt.datetime(2020, 3, 1) and ws["M3"].number_format == "yyyy-mm-dd"
+    assert ws["M4"].value == "2020.3.1" and ws["M4"].data_type == "s"
+    assert ws["I3"].value == "13800000000" and ws["I3"].data_type == "s"
+    assert ws["G4"].value == "一般户"  # not in the drop-down, written as it is
+    # Formulas in the prepared rows only; the table covers them.
+    assert ws["P7"].value.startswith("=IF($A7") and ws["P8"].value is None
+    assert ws.tables["households"].ref == "A2:W7"
+
+
+def test_prepared_rows_grow_with_the_frame(tmp_path):
+    households = pd.DataFrame({"household_no": [f"H{i}" for i in range(12)]})
+    path = write_township_workbook(tmp_path / "t.xlsx", policy=POLICY, township="乡",
+                                   frames={"households": households}, rows=10)
+    book = openpyxl.load_workbook(path)
+    ws = book["监测户"]
+    assert ws.tables["households"].ref == "A2:W14"
+    assert ws["P14"].value.startswith("=IF($A14") and ws["P15"].value is None
+    assert "'支出'!$A$3:$A$12" in ws["P3"].value
+    assert book["救助"].tables["cases"].ref == "A2:O12"
+
+
+def test_check_date_and_policy_values(tmp_path):
+    policy = Policy(year=2019, county="邱县")
+    path = write_township_workbook(tmp_path / "t.xlsx", policy=policy, township="邱城镇",
+                                   rows=3, check_date=dt.date(2019, 6, 30))
+    book = openpyxl.load_workbook(path)
+    ws = book["参数"]
+    values = {row[0].value: row[2].value for row in ws.iter_rows(min_row=3)}
+    assert values["check_date"] == dt.datetime(2019, 6, 30)
+    assert values["county"] == "邱县" and values["income.threshold"] == 4827
+    assert book["日历"]["A3"].value == dt.datetime(2018, 1, 1)
+
+
+def test_build_templates_from_a_roster(tmp_path):
+    roster = {
+        "households": pd.DataFrame({
+            "household_no": ["A1", "B1", "A2"],
+            "township": ["东代固乡", "院堡镇", " 东代固乡 "],
+            "head_name": ["张一", "李二", "王三"],
+        }),
+        "members": pd.DataFrame({"household_no": ["A1", "a2", "B1", "Z9"], "name": ["张一", "王三", "李二", "某"]}),
+    }
+    paths = build_templates(tmp_path / "out", policy=POLICY, county="魏县", roster=roster, rows=5)
+    assert [p.name for p in paths] == ["魏县东代固乡2020年防贫工作簿.xlsx", "魏县院堡镇2020年防贫工作簿.xlsx"]
+    first = openpyxl.load_workbook(paths[0])
+    assert [first["监测户"][f"A{r}"].value for r in (3, 4, 5)] == ["A1", "A2", None]
+    assert [first["家庭成员"][f"B{r}"].value for r in (3, 4, 5)] == ["张一", "王三", None]
+    assert first["监测户"]["A1"].value.endswith("魏县 东代固乡 2020 年")
+    second = openpyxl.load_workbook(paths[1])
+    assert second["家庭成员"]["B3"].value == "李二" and second["家庭成员"]["B4"].value is None
+
+
+def test_build_templates_blank_and_errors(tmp_path):
+    paths = build_templates(tmp_path, policy=POLICY, townships=["双井镇", "双井镇", "牙里镇"], rows=2)
+    assert [p.name for p in paths] == ["魏县双井镇2020年防贫工作簿.xlsx", "魏县牙里镇2020年防贫工作簿.xlsx"]
+    with pytest.raises(InputError) as error:
+        build_templates(tmp_path, policy=POLICY)
+    assert str(error.value) == "请至少指定一个乡镇，或提供含“乡镇”列的县级花名册。"
+    with pytest.raises(InputError) as error:
+        build_templates(tmp_path, policy=POLICY, roster=pd.DataFrame({"household_no": ["A"]}))
+    assert str(error.value) == "县级花名册缺少“乡镇”列，无法按乡镇生成工作簿。"
+
+
+# -- the writer --------------------------------------------------------------------------------
+
+def test_row_limit_is_checked(tmp_path):
+    wb = new_workbook(tmp_path / "big.xlsx")
+    with pytest.raises(InputError) as error:
+        write_data_sheet(wb, SHEETS_BY_KEY["spending"], None, title="t", formats=Formats(wb),
+                         prepared_rows=MAX_DATA_ROWS + 1)
+    assert str(error.value) == (
+        "工作表“支出”要写入 1,048,575 行数据，超过 Excel 每个工作表最多 1,048,574 行数据的上限；请分成多个工作表。"
+    )
+    wb.close()
+
+
+def test_constant_memory_uses_a_filter_instead_of_a_table(tmp_path):
+    path = tmp_path / "stream.xlsx"
+    frame = pd.DataFrame({"household_no": ["H1", "H2"], "kind": ["因病", "因学"],
+                          "amount": [1.5, "x"], "date": [pd.Timestamp("2020-01-02"), None]})
+    wb = new_workbook(path, constant_memory=True)
+    assert write_data_sheet(wb, SHEETS_BY_KEY["spending"], frame, title="支出", formats=Formats(wb)) == 2
+    wb.close()
+    ws = openpyxl.load_workbook(path)["支出"]
+    assert ws["A2"].value == "户编号" and ws.auto_filter.ref == "A2:H4"
+    assert [ws["F3"].value, ws["F4"].value] == [1.5, "x"]
+    assert ws["E3"].value == dt.datetime(2020, 1, 2)
+
+
+def test_atomic_output_leaves_nothing_behind_on_error(tmp_path):
+    target = tmp_path / "t.xlsx"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("boom")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
+
+
+def test_build_templates_from_a_person_list_file(tmp_path):
+    # A national-system style export: title row, synonym headers, one row per person.
+    path = tmp_path / "花名册.xlsx"
+    wb = new_workbook(path)
+    ws = wb.add_worksheet("Sheet1")
+    ws.write_row(0, 0, ["魏县防返贫监测对象花名册"])
+    ws.write_row(1, 0, ["乡（镇）", "行政村", "户编码", "姓名", "证件号码", "与户主关系", "监测对象类别"])
+    people = [
+        ("东代固乡", "东村", "1304340001", "张一", "13043419900101001X", "户主", "脱贫不稳定户"),
+        ("东代固乡", "东村", "1304340001", "张二", "130434199201010021", "子女", "脱贫不稳定户"),
+        ("院堡镇", "西村", "1304340002", "李三", "130434198001010031", "户主", "边缘易致贫户"),
+    ]
+    for r, person in enumerate(people, start=2):
+        ws.write_row(r, 0, person)
+    wb.close()
+    paths = build_templates(tmp_path / "out", policy=POLICY, roster=path, rows=4)
+    assert [p.name for p in paths] == ["魏县东代固乡2020年防贫工作簿.xlsx", "魏县院堡镇2020年防贫工作簿.xlsx"]
+    book = openpyxl.load_workbook(paths[0])
+    hh, members = book["监测户"], book["家庭成员"]
+    assert [c.value for c in hh[3]][:7] == ["1304340001", "东代固乡", "东村", "张一", "13043419900101001X", 2,
+                                            "脱贫不稳定户"]
+    assert hh["A4"].value is None
+    assert [[c.value for c in row][:4] for row in members.iter_rows(min_row=3, max_row=4)] == [
+        ["1304340001", "张一", "13043419900101001X", "户主"],
+        ["1304340001", "张二", "130434199201010021", "子女"],
+    ]
+
+
+def test_build_templates_from_a_county_workbook(tmp_path):
+    # A workbook in the template layout (e.g. a county list kept in our format) splits by 乡镇.
+    county = write_township_workbook(
+        tmp_path / "县.xlsx", policy=POLICY, township="全县", rows=3,
+        frames={
+            "households": pd.DataFrame({"household_no": ["A", "B"], "township": ["甲乡", "乙镇"],
+                                        "income_per_capita": [100.0, 200.0]}),
+            "visits": pd.DataFrame({"household_no": ["B"], "helper": ["王"],
+                                    "visit_date": [pd.Timestamp("2020-05-01")]}),
+        },
+    )
+    paths = build_templates(tmp_path / "out", policy=POLICY, roster=county, rows=3)
+    assert [p.name for p in paths] == ["魏县甲乡2020年防贫工作簿.xlsx", "魏县乙镇2020年防贫工作簿.xlsx"]
+    second = openpyxl.load_workbook(paths[1])
+    assert second["监测户"]["A3"].value == "B" and second["监测户"]["H3"].value == 200
+    assert second["帮扶"]["A3"].value == "B" and second["帮扶"]["C3"].value == dt.datetime(2020, 5, 1)
+    assert openpyxl.load_workbook(paths[0])["帮扶"]["A3"].value is None
+    # Computed columns are formulas again, not the old workbook's values.
+    assert second["监测户"]["P3"].value.startswith("=IF(")
+
+
+def test_roster_file_without_township_column(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    wb = new_workbook(path)
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["户编号", "户主姓名"])
+    ws.write_row(1, 0, ["A1", "张一"])
+    wb.close()
+    with pytest.raises(InputError) as error:
+        build_templates(tmp_path / "out", policy=POLICY, roster=path)
+    assert str(error.value) == "县级花名册 名单.xlsx 中找不到“乡镇”列，无法按乡镇生成工作簿。"
+
+
+def test_protect_header_and_cached_formula_values(tmp_path):
+    path = tmp_path / "p.xlsx"
+    wb = new_workbook(path)
+    frame = pd.DataFrame({"household_no": ["H1"], "status": ["符合"]})
+    write_data_sheet(wb, SHEETS_BY_KEY["households"], frame, title="t", formats=Formats(wb),
+                     formula_columns={"status": lambda r: f'=IF($A{r}="","","?")'},
+                     prepared_rows=2, protect_header=True)
+    wb.close()
+    ws = openpyxl.load_workbook(path)["监测户"]
+    assert ws.protection.sheet is True
+    assert ws["A3"].protection.locked is False  # input cell
+    assert ws["A2"].protection.locked is True  # header
+    assert ws["T3"].protection.locked is True and ws["T3"].value == '=IF($A3="","","?")'
+    cached = openpyxl.load_workbook(path, data_only=True)["监测户"]
+    # The frame's value is the formula's cached result until a program recalculates.
+    assert cached["T3"].value == "符合"
+    assert cached["T4"].value in (None, "")
+
+
+def test_reader_round_trip(tmp_path):
+    from fangpin_xl.derive import derive_households
+    from fangpin_xl.workbook.read import read_workbook
+
+    frames = {
+        "households": pd.DataFrame({
+            "household_no": ["H1", "H2"], "township": "东代固乡", "village": "东村", "head_name": ["甲", "乙"],
+            "head_id": ["13043419900101123X", "130434199001011234"], "household_size": [3, 2],
+            "group": ["脱贫不稳定户", "边缘易致贫户"], "income_per_capita": [6000.0, 5999.99],
+        }),
+        "spending": pd.DataFrame({"household_no": ["H1", "H2"], "kind": ["因病", "因病"],
+                                  "date": [pd.Timestamp("2020-03-01")] * 2, "amount": [5000.0, 19999.99]}),
+    }
+    path = write_township_workbook(tmp_path / "t.xlsx", policy=POLICY, township="东代固乡", frames=frames,
+                                   rows=4, check_date=dt.date(2020, 11, 30))
+    data = read_workbook(path)
+    assert data.policy_values["check_date"] == dt.date(2020, 11, 30)
+    assert {k: data.policy_values[k] for k, _, _ in policy_rows(POLICY)} == {
+        k: v for k, _, v in policy_rows(POLICY)}
+    households = data.sheets["households"].frame
+    assert list(households.index) == [3, 4]
+    assert households["head_id"].tolist() == ["13043419900101123X", "130434199001011234"]
+    derived = derive_households(households, data.sheets["spending"].frame, data.sheets["visits"].frame,
+                                policy=POLICY, check_date=dt.date(2020, 11, 30))
+    assert derived["status"].tolist() == ["符合", "不符合"]
+    assert derived["medical"].tolist() == [5000.0, 19999.99]
+
+
+def test_fast_formula_preparation_matches_xlsxwriter():
+    from xlsxwriter.worksheet import Worksheet
+
+    from fangpin_xl.templates import case_formulas, household_formulas
+    from fangpin_xl.workbook.write import _Worksheet
+
+    fast, plain = _Worksheet(), Worksheet()
+    formulas = [f(3) for f in household_formulas(DEFAULT_ROWS).values()]
+    formulas += [f(3) for f in case_formulas(DEFAULT_ROWS).values()]
+    formulas += ["=XLOOKUP(1,A1:A3,B1:B3)", "{=SORT(A1:A3)}", "=_xlfn.STDEV.S(A1:A3)", "=SUM(A1:A3)"]
+    for formula in formulas:
+        assert fast._prepare_formula(formula) == plain._prepare_formula(formula)

@@ -1,0 +1,228 @@
+"""A filled template recalculated by LibreOffice agrees with fangpin_xl.derive on every cell.
+
+The workbook's computed columns are native formulas; LibreOffice (headless,
+with recalculation on load forced by the ``soffice`` fixture) computes them,
+python-calamine reads the results, and every computed cell of every prepared
+row is compared with ``derive_households`` / ``derive_cases``: status and
+met_text as strings, money to the fen, dates exactly, days left exactly.
+The rows the templates leave empty must come out as "".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from fangpin_xl.derive import derive_cases, derive_households
+from fangpin_xl.policy import GROUPS, KIND_FIELDS, Policy, SpendingRule
+from fangpin_xl.schema import CASES, HOUSEHOLDS
+from fangpin_xl.templates import OUT_OF_CALENDAR, calendar_span, write_township_workbook
+
+T = pd.Timestamp
+DEFAULT = Policy()
+# The same county with other settings: calendar-day deadlines, a 6-month window,
+# monthly visits, 因学 "达到" instead of "超过", per-group thresholds changed.
+VARIANT = replace(
+    DEFAULT,
+    deadline_mode="自然日",
+    deadline_days=10,
+    spending_window_months=6,
+    visit_interval_months=1,
+    spending={
+        **DEFAULT.spending,
+        "因学": SpendingRule("因学", "达到", {"脱贫不稳定户": 8000, "边缘易致贫户": 9000, "突发严重困难户": 9500}),
+    },
+)
+ROWS = {"households": 80, "members": 40, "spending": 150, "cases": 40, "visits": 60, "aid": 5}
+
+
+def sample_frames(policy: Policy, check: dt.date) -> dict[str, pd.DataFrame]:
+    """About 60 households with the boundary cases, their spending, visits and cases."""
+    line = policy.income_threshold()
+    inside = T(check) - pd.Timedelta(days=30)
+    window_start = T(check) - pd.DateOffset(months=policy.spending_window_months)
+    households, events, visits = [], [], []
+
+    def household(key, group, income, **extra):
+        households.append({"household_no": key, "township": "东代固乡", "village": "东代固村",
+                           "head_name": f"户主{len(households)}", "head_id": f"1304341990010{len(households):05d}",
+                           "household_size": 3, "group": group, "income_per_capita": income, **extra})
+
+    # Income at, below and above the threshold, medical exactly at its threshold.
+    for g, group in enumerate(GROUPS[:2]):
+        for k, income in enumerate((line, line - 0.01, line + 0.01)):
+            key = f"I{g}{k}"
+            household(key, group, income)
+            events.append((key, "因病", inside, policy.spending_threshold("因病", group)))
+    # Each spending kind at and ±0.01 around its threshold, for every group.
+    for kind in KIND_FIELDS:
+        for g, group in enumerate(GROUPS):
+            threshold = policy.spending_threshold(kind, group)
+            for k, delta in enumerate((-0.01, 0.0, 0.01)):
+                key = f"S{list(KIND_FIELDS).index(kind)}{g}{k}"
+                household(key, group, 3000.0 if group != "突发严重困难户" else 99999.0)
+                events.append((key, kind, inside, round(threshold + delta, 2)))
+    # 突发严重困难户 with no income at all; missing, text and unknown values.
+    household("G3-none", "突发严重困难户", None)
+    events.append(("G3-none", "因意外", inside, 10000.01))
+    household("G1-none", "脱贫不稳定户", None)
+    events.append(("G1-none", "因病", inside, 9000.0))
+    household("TXT-income", "边缘易致贫户", "不详")
+    household("UNKNOWN", "一般农户", 1000.0)
+    household("NO-GROUP", None, 1000.0)
+    household("SPACES", " 边缘易致贫户 ", 1000.0)
+    events.append(("SPACES", "因病", inside, 20000.0))
+    # Window edges: exactly the window length before the check date is outside.
+    household("EDGE", "脱贫不稳定户", 100.0)
+    events += [
+        ("EDGE", "因病", window_start, 50000.0),
+        ("EDGE", "因病", window_start + pd.Timedelta(days=1), 4000.0),
+        ("EDGE", "因病", T(check), 999.99),
+        ("EDGE", "因病", T(check) + pd.Timedelta(days=1), 30000.0),
+        ("EDGE", "因病", T("2015-06-01"), 30000.0),
+    ]
+    # Sums of several fen amounts landing exactly on a threshold; leftovers ignored.
+    household("SUM", "脱贫不稳定户", 5000.0)
+    events += [
+        ("SUM", "因病", inside, 1666.67), ("SUM", "因病", inside, 1666.67), ("SUM", "因病", inside, 1666.66),
+        ("SUM", "因病", inside, "一千元"), ("SUM", "因病", inside, "5000"), ("SUM", "因病", "2020.6.1", 700.0),
+        ("SUM", "因产业", inside, 0.1), ("SUM", "因产业", inside, 0.2), ("SUM", "其他", inside, 99999.0),
+    ]
+    # Keys: case-insensitive match, 18-digit numbers differing in the last digit, a duplicate.
+    household("CASE", "边缘易致贫户", 100.0)
+    events.append(("case", "因意外", inside, 10000.5))
+    household("130434100100010001", "脱贫不稳定户", 100.0)
+    household("130434100100010002", "脱贫不稳定户", 100.0)
+    events.append(("130434100100010001", "因病", inside, 5000.0))
+    household("DUP", "脱贫不稳定户", 100.0)
+    household("DUP", "脱贫不稳定户", 100.0)
+    events.append(("DUP", "因学", inside, 8000.5))
+    # A row with data but no 户编号.
+    household(None, "脱贫不稳定户", 100.0)
+    events.append((None, "因病", inside, 5000.0))
+
+    # Visits: month ends (EDATE clipping), text dates, none, wrong case.
+    keys = [h["household_no"] for h in households if h["household_no"]]
+    visit_dates = [T("2020-01-31"), T("2020-08-31"), T("2020-11-30"), T("2020-05-15"), T("2019-12-31")]
+    for i, key in enumerate(keys[:40]):
+        for j in range(i % 3):
+            visits.append((key, visit_dates[(i + j) % len(visit_dates)]))
+    visits += [("EDGE", "2020.12.1"), ("SUM", "2020.12.1"), ("case", T("2020-10-31")), (None, T("2020-12-01"))]
+
+    # Cases found around holidays (New Year, Spring Festival, Labour Day, Dragon Boat, National Day).
+    found = [
+        T("2019-12-31"), T("2020-01-20"), T("2020-01-23"), T("2020-04-29"), T("2020-04-30"),
+        T("2020-06-24"), T("2020-09-28"), T("2020-09-30"), T("2020-10-09"), T("2020-12-25"),
+        T("2020-12-30"), T("2021-02-10"), T("2021-09-30"), T("2019-01-02"), T("2020-05-09"),
+        T("2020-12-20"), T("2020-12-31"), T("2020-07-04 15:30"),
+    ]
+    stages = ["已发现", "已查勘", "公示中", "已比对", "已备案", "已支付", "已终止"]
+    cases = [
+        {"case_no": f"C{i:03d}", "household_no": keys[i], "kind": "因病", "found_date": d,
+         "found_way": "自下而上申请", "stage": stages[i % len(stages)]}
+        for i, d in enumerate(found)
+    ]
+    cases += [
+        {"case_no": "C-text", "household_no": "SUM", "found_date": "2020.5.1", "stage": "已发现"},
+        {"case_no": "C-none", "household_no": "SUM", "found_date": None, "stage": "已发现"},
+        {"case_no": None, "household_no": "SUM", "found_date": T("2020-05-06"), "stage": "已发现"},
+        {"case_no": "C-late", "household_no": "SUM", "found_date": T("2021-12-27"), "stage": "已发现"},
+    ]
+    members = [{"household_no": key, "name": f"成员{i}", "id_number": f"13043419900101{i:04d}",
+                "relation": "户主"} for i, key in enumerate(keys[:30])]
+    aid = [{"household_no": keys[0], "aid_type": "公益岗位", "start_date": T("2020-03-01"), "amount": 500}]
+    return {
+        "households": pd.DataFrame(households),
+        "spending": pd.DataFrame(events, columns=["household_no", "kind", "date", "amount"]),
+        "visits": pd.DataFrame(visits, columns=["household_no", "visit_date"]),
+        "cases": pd.DataFrame(cases),
+        "members": pd.DataFrame(members),
+        "aid": pd.DataFrame(aid),
+    }
+
+
+def expected_cell(value, kind: str):
+    """A derive value as calamine returns the recalculated cell."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    if kind == "money":
+        return round(float(value), 2)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+def found_cell(value, kind: str):
+    if kind == "money" and isinstance(value, float):
+        return round(value, 2)
+    if kind == "int" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind == "date" and isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def compare(sheet, frame, derived, rows, kinds, read, exceptions=None) -> list[str]:
+    keys = [c.key for c in sheet.columns]
+    exceptions = exceptions or {}
+    mismatches = []
+    for r in range(rows):
+        excel_row = 3 + r
+        for key, kind in kinds.items():
+            col = keys.index(key)
+            got = found_cell(read[excel_row - 1][col] if excel_row - 1 < len(read) else "", kind)
+            want = expected_cell(derived[key].iloc[r], kind) if r < len(frame) else ""
+            want = exceptions.get((r, key), want)
+            if got != want or type(got) is not type(want):
+                cell = f"{chr(ord('A') + col)}{excel_row}"
+                mismatches.append(f"{sheet.name}!{cell} ({sheet.column(key).header}): "
+                                  f"LibreOffice {got!r} ≠ Python {want!r}")
+    return mismatches
+
+
+@pytest.mark.parametrize(
+    ("policy", "check"),
+    [(DEFAULT, dt.date(2020, 12, 31)), (VARIANT, dt.date(2020, 10, 15))],
+    ids=["default", "calendar-days"],
+)
+def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
+    frames = sample_frames(policy, check)
+    assert 55 <= len(frames["households"]) <= ROWS["households"]
+    path = write_township_workbook(tmp_path / "东代固乡.xlsx", policy=policy, township="东代固乡",
+                                   frames=frames, rows=ROWS, check_date=check)
+    recalculated = soffice(path)
+    book = CalamineWorkbook.from_path(str(recalculated))
+
+    households = derive_households(frames["households"], frames["spending"], frames["visits"],
+                                   policy=policy, check_date=check)
+    cases = derive_cases(frames["cases"], policy=policy, check_date=check)
+
+    hh_kinds = {**dict.fromkeys(KIND_FIELDS.values(), "money"), "status": "text", "met_text": "text",
+                "last_visit": "date", "next_visit_due": "date"}
+    case_kinds = {"deadline": "date", "days_left": "int"}
+    # The 日历 sheet covers three years; a deadline past it is shown, not computed.
+    last_day = pd.Timestamp(calendar_span(policy)[1])
+    beyond = [r for r in range(len(cases)) if cases["deadline"].iloc[r] > last_day]
+    assert beyond, "the sample should have a case whose deadline is past the calendar"
+    exceptions = {}
+    for r in beyond:
+        exceptions[(r, "deadline")] = OUT_OF_CALENDAR
+        exceptions[(r, "days_left")] = ""
+
+    mismatches = compare(HOUSEHOLDS, frames["households"], households, ROWS["households"], hh_kinds,
+                         book.get_sheet_by_name("监测户").to_python(), exceptions=None)
+    mismatches += compare(CASES, frames["cases"], cases, ROWS["cases"], case_kinds,
+                          book.get_sheet_by_name("救助").to_python(), exceptions=exceptions)
+    assert not mismatches, f"{len(mismatches)} cells differ:\n" + "\n".join(mismatches)
+
+    # The comparison is not vacuous: every status, visits, deadlines and overdue cases occur.
+    assert set(households["status"]) >= {"符合", "不符合", "资料不全", ""}
+    assert households["last_visit"].notna().sum() >= 20
+    assert (cases["days_left"].dropna() < 0).any() and (cases["days_left"].dropna() > 0).any()
