@@ -241,6 +241,7 @@ class SampleResult:
     readme: Path
     counts: dict[str, dict[str, int]]
     codes: list[str]
+    mistakes: int = 0
 
     @property
     def households(self) -> int:
@@ -1447,6 +1448,7 @@ def write_sample_county(out_dir: str | Path, *, townships: int = 4, households: 
     return SampleResult(
         out_dir=out, workbooks=workbooks, roster=roster, manifest=manifest, lock_file=lock,
         readme=readme, counts=county.counts(), codes=county.codes,
+        mistakes=len(county.manifest),
     )
 
 
