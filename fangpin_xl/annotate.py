@@ -1,0 +1,203 @@
+"""An annotated copy of a workbook: problem cells filled and commented, plus a 问题 sheet.
+
+The copy is made with openpyxl (the only place that edits an existing
+workbook; macros kept for .xlsm) and written atomically into ``out_dir``.
+The input file is only ever read. A copy that would land on the input itself
+gets the name ``<名称>_标注.xlsx``.
+
+openpyxl cannot open .xls files; for those only the 问题 sheet is written, to
+``<名称>_问题.xlsx`` (``annotation_note`` says so in Chinese).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import InputError
+from .files import atomic_output
+from .issues import ERROR, ISSUE_HEADERS, SEVERITY_LABELS, Issue
+from .schema import ISSUES_SHEET
+
+#: Fills: Excel's own "bad" (light red) and "neutral" (light yellow) cell styles.
+ERROR_FILL = "FFC7CE"
+WARNING_FILL = "FFEB9C"
+HEADER_FILL = "DDEBF7"
+COMMENT_AUTHOR = "fangpin-xl"
+ANNOTATED_SUFFIX = "_标注"
+ISSUES_ONLY_SUFFIX = "_问题"
+_WIDTHS = {"级别": 6, "代码": 22, "文件": 18, "工作表": 10, "单元格": 8, "行": 7, "列": 16, "值": 20,
+           "说明": 80}
+_MAX_COMMENT_CHARS = 2000
+
+
+def output_path(source: str | Path, out_dir: str | Path) -> Path:
+    """Where ``annotate_workbook`` writes the copy of ``source``."""
+    source = Path(source)
+    out_dir = Path(out_dir)
+    if _is_xls(source):
+        return out_dir / f"{source.stem}{ISSUES_ONLY_SUFFIX}.xlsx"
+    target = out_dir / source.name
+    if _same_file(target, source) or _same_dir(out_dir, source.parent):
+        target = out_dir / f"{source.stem}{ANNOTATED_SUFFIX}{source.suffix}"
+    return target
+
+
+def annotation_note(source: str | Path, written: str | Path) -> str:
+    """A Chinese sentence telling the user what was written."""
+    source, written = Path(source), Path(written)
+    if written.name.endswith(f"{ISSUES_ONLY_SUFFIX}.xlsx") and _is_xls(source):
+        return (f"{source.name} 是 .xls 格式，无法在原表上标注；问题清单已另存为 {written}"
+                "（如需标注，请先另存为 .xlsx）。")
+    return f"已生成标注副本 {written}（红色为错误，黄色为提醒，问题清单见“{ISSUES_SHEET}”工作表）。"
+
+
+def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str | Path) -> Path:
+    """Write an annotated copy of ``source`` into ``out_dir`` and return its path.
+
+    ``issues`` are this workbook's issues (others, by file name, are ignored).
+    Each problem cell gets a red (error) or yellow (warning) fill and a comment
+    with its messages; a 问题 sheet lists every issue with a link to its cell.
+    Raises InputError when the workbook cannot be opened.
+    """
+    source = Path(source)
+    if not source.is_file():
+        raise InputError(f"找不到文件 {source}。")
+    mine = [i for i in issues if not i.file or i.file == source.name]
+    target = output_path(source, out_dir)
+    if _same_file(target, source):  # never write over the input, whatever the names
+        raise InputError(f"标注副本不能覆盖原文件 {source}，请换一个输出文件夹。")
+    if _is_xls(source):
+        return _write_issues_only(target, mine)
+
+    import openpyxl
+
+    keep_vba = source.suffix.lower() == ".xlsm"
+    try:
+        with warnings.catch_warnings():
+            # "Data Validation extension is not supported": the copy loses cross-sheet
+            # drop-downs, which an annotated copy does not need.
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file
+        raise InputError(
+            f"{source.name}：无法打开该工作簿进行标注（{type(exc).__name__}），"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"
+        ) from None
+    _mark_cells(wb, mine)
+    _issues_sheet(wb, mine)
+    with atomic_output(target) as tmp:
+        wb.save(tmp)
+    wb.close()
+    return target
+
+
+def _is_xls(path: Path) -> bool:
+    if path.suffix.lower() == ".xls":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    except OSError:
+        return False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _mark_cells(wb, issues: list[Issue]) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    fills = {sev: PatternFill("solid", start_color=color, end_color=color)
+             for sev, color in ((ERROR, ERROR_FILL), ("warning", WARNING_FILL))}
+    by_cell: dict[tuple[str, str], list[Issue]] = {}
+    for issue in issues:
+        if issue.sheet in wb.sheetnames and issue.cell:
+            by_cell.setdefault((issue.sheet, issue.cell), []).append(issue)
+    for (sheet, cell), found in by_cell.items():
+        ws = wb[sheet]
+        try:
+            target = ws[cell]
+        except (ValueError, KeyError, IndexError):
+            continue
+        if isinstance(target, tuple):  # a range, not one cell
+            continue
+        severity = ERROR if any(i.is_error for i in found) else "warning"
+        if type(target).__name__ == "MergedCell":
+            continue
+        target.fill = fills[severity]
+        lines = [f"{SEVERITY_LABELS[i.severity]}：{i.message}" for i in found]
+        text = "\n".join(dict.fromkeys(lines))
+        if target.comment is not None and target.comment.text:
+            text = f"{target.comment.text}\n—— {COMMENT_AUTHOR} ——\n{text}"
+        text = text[:_MAX_COMMENT_CHARS]
+        comment = Comment(text, COMMENT_AUTHOR)
+        comment.width = 360
+        comment.height = min(60 + 40 * len(lines), 400)
+        target.comment = comment
+
+
+def _fill_issues_sheet(ws, issues: list[Issue], sheetnames: list[str]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    ws.append(list(ISSUE_HEADERS))
+    header_fill = PatternFill("solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    link_font = Font(color="0563C1", underline="single")
+    cell_col = ISSUE_HEADERS.index("单元格") + 1
+    fills = {ERROR: PatternFill("solid", start_color=ERROR_FILL, end_color=ERROR_FILL),
+             "warning": PatternFill("solid", start_color=WARNING_FILL, end_color=WARNING_FILL)}
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for n, issue in enumerate(issues, start=2):
+        ws.append([("" if v is None else v) for v in issue.as_row()])
+        ws.cell(n, 1).fill = fills.get(issue.severity, fills["warning"])
+        ws.cell(n, len(ISSUE_HEADERS)).alignment = wrap
+        if issue.cell and issue.sheet in sheetnames:
+            link = ws.cell(n, cell_col)
+            quoted = issue.sheet.replace("'", "''")
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{issue.cell}")
+            link.font = link_font
+    for i, header in enumerate(ISSUE_HEADERS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(header, 12)
+    ws.freeze_panes = "A2"
+    if issues:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(ISSUE_HEADERS))}{len(issues) + 1}"
+
+
+def _issues_sheet(wb, issues: list[Issue]) -> None:
+    if ISSUES_SHEET in wb.sheetnames:  # an earlier annotation: replace its list
+        del wb[ISSUES_SHEET]
+    ws = wb.create_sheet(ISSUES_SHEET)
+    _fill_issues_sheet(ws, issues, wb.sheetnames)
+    wb.active = wb.sheetnames.index(ISSUES_SHEET)
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = other is ws
+
+
+def _write_issues_only(target: Path, issues: list[Issue]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = ISSUES_SHEET
+    _fill_issues_sheet(ws, issues, [])
+    with atomic_output(target) as tmp:
+        wb.save(tmp)
+    return target

@@ -1,0 +1,135 @@
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from fangpin_xl import followup
+from fangpin_xl.followup import quarter_start
+from fangpin_xl.policy import Policy
+
+P = Policy()
+CHECK = dt.date(2020, 12, 31)
+
+
+def households(*rows: dict, start: int = 3) -> pd.DataFrame:
+    base = {"household_no": None, "monitored_since": None, "risk_status": "未消除"}
+    df = pd.DataFrame([{**base, **r} for r in rows], index=range(start, start + len(rows)))
+    df["monitored_since"] = pd.to_datetime(df["monitored_since"])
+    return df
+
+
+def visits(*rows: dict, start: int = 3) -> pd.DataFrame:
+    base = {
+        "household_no": None, "helper": "王芳", "visit_date": None,
+        "food_clothing": "是", "education_ok": "是", "medical_ok": "是", "housing_ok": "是", "water_ok": "是",
+        "problem": None, "action": None, "escalated_to": None,
+    }
+    df = pd.DataFrame([{**base, **r} for r in rows], index=range(start, start + len(rows)),
+                      columns=list(base))
+    df["visit_date"] = pd.to_datetime(df["visit_date"])
+    return df
+
+
+def found(df: pd.DataFrame) -> list[tuple]:
+    return [(row, f.code, f.severity, f.column, f.message) for row, f in df.iterrows()]
+
+
+@pytest.mark.parametrize(
+    ("day", "start"),
+    [(dt.date(2020, 1, 1), dt.date(2020, 1, 1)), (dt.date(2020, 3, 31), dt.date(2020, 1, 1)),
+     (dt.date(2020, 4, 1), dt.date(2020, 4, 1)), (dt.date(2020, 12, 31), dt.date(2020, 10, 1))],
+)
+def test_quarter_start(day, start):
+    assert quarter_start(day) == start
+
+
+def test_coverage():
+    h = households({"household_no": "H1"}, {"household_no": "H2"}, {"household_no": "H3"})
+    v = visits(
+        {"household_no": "H1", "visit_date": "2020-06-01"},
+        {"household_no": "H1", "visit_date": "2020-10-01"},
+        {"household_no": "h1", "visit_date": "2020-12-31"},  # case is ignored, like Excel's =
+        {"household_no": "H2", "visit_date": "2020-09-30"},
+        {"household_no": "H2", "visit_date": None},
+    )
+    cov = followup.visit_coverage(h, v, policy=P, check_date=CHECK)
+    assert list(cov.index) == [3, 4, 5]
+    assert list(cov["last_visit"]) == [pd.Timestamp("2020-12-31"), pd.Timestamp("2020-09-30"), pd.NaT]
+    assert list(cov["next_visit_due"]) == [pd.Timestamp("2021-03-31"), pd.Timestamp("2020-12-30"), pd.NaT]
+    assert list(cov["visits_this_quarter"]) == [2, 0, 0]
+    assert list(cov["visited_this_quarter"]) == [True, False, False]
+
+
+def test_overdue_after_the_interval():
+    h = households({"household_no": "H1"}, {"household_no": "H2"})
+    v = visits({"household_no": "H1", "visit_date": "2020-09-30"},
+               {"household_no": "H2", "visit_date": "2020-10-01"})
+    # H1 due 2020-12-30 (< check date): overdue. H2 due 2021-01-01: in time.
+    assert found(followup.overdue_findings(h, v, policy=P, check_date=CHECK)) == [(
+        3, "visit_overdue", "warning", "household_no",
+        "最近回访 2020-09-30，下次回访应不晚于 2020-12-30，核查基准日 2020-12-31 已逾期"
+        "：请安排帮扶人回访，并在“帮扶”表登记。",
+    )]
+
+
+def test_due_on_the_check_date_is_in_time():
+    h = households({"household_no": "H1"})
+    v = visits({"household_no": "H1", "visit_date": "2020-09-30"})
+    assert followup.overdue_findings(h, v, policy=P, check_date=dt.date(2020, 12, 30)).empty
+
+
+def test_month_end_is_clipped_like_edate():
+    h = households({"household_no": "H1"})
+    v = visits({"household_no": "H1", "visit_date": "2020-11-30"})
+    cov = followup.visit_coverage(h, v, policy=P, check_date=CHECK)
+    assert cov["next_visit_due"].iloc[0] == pd.Timestamp("2021-02-28")
+
+
+def test_never_visited():
+    h = households(
+        {"household_no": "H1", "monitored_since": "2020-09-30"},  # due 12-30: overdue
+        {"household_no": "H2", "monitored_since": "2020-10-01"},  # due 2021-01-01: not yet
+        {"household_no": "H3"},  # no date: overdue at once
+        {"household_no": "H4", "risk_status": "已消除"},  # left monitoring
+        {"household_no": None},  # no key: not a household
+    )
+    assert found(followup.overdue_findings(h, visits(), policy=P, check_date=CHECK)) == [
+        (3, "visit_overdue", "warning", "household_no",
+         "纳入监测日期 2020-09-30 以来没有回访记录（每户每 3 个月至少回访一次）：请安排帮扶人回访，并在“帮扶”表登记。"),
+        (5, "visit_overdue", "warning", "household_no",
+         "纳入监测以来没有回访记录（每户每 3 个月至少回访一次）：请安排帮扶人回访，并在“帮扶”表登记。"),
+    ]
+
+
+def test_interval_follows_the_policy():
+    h = households({"household_no": "H1"})
+    v = visits({"household_no": "H1", "visit_date": "2020-07-15"})
+    assert len(followup.overdue_findings(h, v, policy=P, check_date=CHECK)) == 1
+    monthly = replace(P, visit_interval_months=6)
+    assert followup.overdue_findings(h, v, policy=monthly, check_date=CHECK).empty
+
+
+def test_missing_visit_sheet_columns():
+    h = households({"household_no": "H1", "monitored_since": "2020-12-01"})
+    empty = pd.DataFrame(index=pd.RangeIndex(0))
+    assert followup.overdue_findings(h, empty, policy=P, check_date=CHECK).empty
+    assert followup.problem_findings(empty).empty
+
+
+def test_open_problem():
+    v = visits(
+        {"household_no": "H1", "visit_date": "2020-10-01", "education_ok": "否", "housing_ok": "否"},
+        {"household_no": "H1", "visit_date": "2020-10-02", "medical_ok": "否", "action": "联系村医"},
+        {"household_no": "H1", "visit_date": "2020-10-03", "water_ok": "否", "escalated_to": "乡镇"},
+        {"household_no": "H1", "visit_date": "2020-10-04", "water_ok": "否", "escalated_to": "无"},
+        {"household_no": "H1", "visit_date": "2020-10-05", "problem": "屋顶漏雨"},  # all 是: no 否 answer
+    )
+    assert found(followup.problem_findings(v)) == [
+        (3, "visit_problem_open", "warning", "action",
+         "回访发现“两不愁三保障”问题（义务教育有保障、住房安全有保障为“否”），但没有填写处理措施，也没有上报"
+         "：请填写处理措施；帮扶人解决不了的，上报村两委或乡镇并在“上报”列注明。"),
+        (6, "visit_problem_open", "warning", "action",
+         "回访发现“两不愁三保障”问题（饮水安全有保障为“否”），但没有填写处理措施，也没有上报"
+         "：请填写处理措施；帮扶人解决不了的，上报村两委或乡镇并在“上报”列注明。"),
+    ]

@@ -1,0 +1,698 @@
+"""Validation: one planted problem per workbook → exactly that issue; the sample county."""
+
+import datetime as dt
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fangpin_xl import rules
+from fangpin_xl.demo import write_sample_county
+from fangpin_xl.ids import make_id
+from fangpin_xl.issues import Issue
+from fangpin_xl.policy import Policy, policy_rows
+from fangpin_xl.templates import write_township_workbook
+from fangpin_xl.validate import (
+    ValidationResult,
+    check_workbook,
+    match_keys,
+    render_text,
+    validate_paths,
+)
+from fangpin_xl.workbook.read import read_workbook
+
+P = Policy()
+TODAY = dt.date(2021, 6, 30)
+D = pd.Timestamp
+
+HEAD1 = make_id("130434", dt.date(1970, 5, 1), 13)
+SPOUSE1 = make_id("130434", dt.date(1972, 8, 9), 24)
+HEAD2 = make_id("130434", dt.date(1965, 1, 20), 35)
+CHILD2 = make_id("130434", dt.date(2001, 3, 3), 46)
+
+
+def mask(number: str) -> str:
+    return number[:6] + "********" + number[-4:]
+
+
+def clean_frames() -> dict[str, pd.DataFrame]:
+    """Two households with no problem at all under the default 2020 policy."""
+    households = pd.DataFrame({
+        "household_no": ["H1", "H2"], "township": ["东代固乡"] * 2, "village": ["东代固村"] * 2,
+        "head_name": ["王建国", "李秀英"], "head_id": [HEAD1, HEAD2], "household_size": [2, 2],
+        "group": ["脱贫不稳定户", "边缘易致贫户"], "income_per_capita": [5000.0, 5500.0],
+        "phone": ["13812345678", "0310-7654321"], "dibao": ["否", "单人保"],
+        "helper": ["张伟", "刘芳"], "helper_phone": ["13900001111", None],
+        "monitored_since": [D("2020-01-15"), D("2020-01-15")], "risk_status": ["未消除", "未消除"],
+        "recorded_status": ["符合", "不符合"],
+    })
+    members = pd.DataFrame({
+        "household_no": ["H1", "H1", "H2", "H2"], "name": ["王建国", "赵秀兰", "李秀英", "李明"],
+        "id_number": [HEAD1, SPOUSE1, HEAD2, CHILD2], "relation": ["户主", "配偶", "户主", "子女"],
+        "health": ["大病", "健康", "健康", "健康"], "labour": ["弱劳动力或半劳动力", "普通劳动力", "普通劳动力", "普通劳动力"],
+        "in_school": ["否", "否", "否", "否"], "phone": [None, None, None, "13700002222"],
+    })
+    spending = pd.DataFrame({
+        "household_no": ["H1"], "member_name": ["王建国"], "member_id": [HEAD1], "kind": ["因病"],
+        "date": [D("2020-06-01")], "amount": [41040.0], "source": ["医保"], "evidence": ["住院结算单"],
+    })
+    cases = pd.DataFrame({
+        "case_no": ["A1"], "household_no": ["H1"], "kind": ["因病"], "found_date": [D("2020-06-10")],
+        "found_way": ["自上而下筛查"], "survey_date": [D("2020-06-11")], "notice_start": [D("2020-06-12")],
+        "notice_end": [D("2020-06-16")], "dept_check_date": [D("2020-06-17")],
+        "filing_date": [D("2020-06-18")], "relief_amount": [6208.0], "payment_date": [D("2020-06-19")],
+        "stage": ["已支付"],
+    })
+    visits = pd.DataFrame({
+        "household_no": ["H1", "H2"], "helper": ["张伟", "刘芳"],
+        "visit_date": [D("2020-11-01"), D("2020-12-01")],
+        **{key: ["是", "是"] for key in ("food_clothing", "education_ok", "medical_ok", "housing_ok", "water_ok")},
+        "problem": [None, None], "action": [None, None], "escalated_to": [None, None],
+    })
+    aid = pd.DataFrame({
+        "household_no": ["H2"], "member_name": ["李明"], "member_id": [CHILD2], "aid_type": ["公益岗位"],
+        "start_date": [D("2020-03-01")], "end_date": [pd.NaT], "amount": [600.0], "note": ["村级保洁员"],
+    })
+    return {"households": households, "members": members, "spending": spending, "cases": cases,
+            "visits": visits, "aid": aid}
+
+
+def workbook(tmp_path: Path, change=None, *, name: str = "东代固乡.xlsx", policy: Policy = P,
+             check_date: dt.date | None = None) -> Path:
+    frames = clean_frames()
+    if change is not None:
+        change(frames)
+    path = tmp_path / name
+    write_township_workbook(path, policy=policy, township="东代固乡", frames=frames, rows=20,
+                            check_date=check_date)
+    return path
+
+
+def issues_of(path: Path, **kw) -> list[Issue]:
+    return validate_paths([path], today=TODAY, **kw).issues
+
+
+def only(path: Path, **kw) -> Issue:
+    found = issues_of(path, **kw)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def where(issue: Issue) -> tuple:
+    return issue.code, issue.severity, issue.sheet, issue.cell, issue.row, issue.column, issue.value
+
+
+def setter(sheet: str, row: int, key: str, value):
+    def change(frames):
+        frame = frames[sheet]
+        frame[key] = frame[key].astype(object)
+        frame.at[row, key] = value
+    return change
+
+
+# -- the clean workbook -----------------------------------------------------------------
+
+def test_clean_workbook_has_no_issues(tmp_path):
+    result = validate_paths([workbook(tmp_path)], today=TODAY)
+    assert result.issues == []
+    assert result.errors == 0 and result.warnings == 0 and result.unreadable == []
+    assert result.files[0].rows == {"监测户": 2, "家庭成员": 4, "支出": 1, "救助": 1, "帮扶": 2, "援助": 1}
+
+
+def test_check_workbook_is_pure_over_read_data(tmp_path):
+    data = read_workbook(workbook(tmp_path, setter("members", 1, "name", None)))
+    first = check_workbook(data, today=TODAY)
+    assert first == check_workbook(data, today=TODAY)
+    assert [i.code for i in first] == ["required_missing"]
+
+
+# -- cells --------------------------------------------------------------------------------
+
+def test_coerced(tmp_path):
+    issue = only(workbook(tmp_path, setter("households", 0, "income_per_capita", "5,000元")))
+    assert where(issue) == ("coerced", "warning", "监测户", "H3", 3, "人均可支配收入", "5,000元")
+    assert issue.message == "“5,000元” 已按 5000 读取：请确认无误（建议直接填写数字（元），如 5000）。"
+    assert issue.file == "东代固乡.xlsx"
+
+
+def test_coerced_phone_is_masked(tmp_path):
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["监测户"]["I3"] = 13812345678  # a phone number typed into a numeric cell
+    wb.save(path)
+    issue = only(path)
+    assert where(issue) == ("coerced", "warning", "监测户", "I3", 3, "联系电话", "138********")
+    assert issue.message == (
+        "“138********” 是数字格式，已按号码读取：请把本列设为文本格式后重新录入（数字格式会丢掉区号开头的 0）。"
+    )
+
+
+def test_coerced_text_date(tmp_path):
+    issue = only(workbook(tmp_path, setter("households", 0, "monitored_since", "2020-01-15")))
+    assert where(issue) == ("coerced", "warning", "监测户", "M3", 3, "纳入监测日期", "2020-01-15")
+    assert issue.message == "“2020-01-15” 是文本，已按日期读取：请确认无误（建议直接填写日期，如 2020-08-25）。"
+    other = only(workbook(tmp_path, setter("households", 0, "monitored_since", "2020年1月15日")))
+    assert other.message == "“2020年1月15日” 已按 2020-01-15 读取：请确认无误（建议直接填写日期，如 2020-08-25）。"
+
+
+def test_wrong_type(tmp_path):
+    issue = only(workbook(tmp_path, setter("households", 0, "monitored_since", "去年")))
+    assert where(issue) == ("wrong_type", "error", "监测户", "M3", 3, "纳入监测日期", "去年")
+    assert issue.message == "“去年”不是有效日期：请填写日期，如 2020-08-25。"
+
+
+def test_wrong_type_in_a_required_column_is_not_also_missing(tmp_path):
+    issue = only(workbook(tmp_path, setter("households", 1, "household_size", "两口")))
+    assert where(issue) == ("wrong_type", "error", "监测户", "F4", 4, "家庭人口", "两口")
+    assert issue.message == "“两口”不是整数：请填写整数，如 4。"
+
+
+def test_required_missing(tmp_path):
+    issue = only(workbook(tmp_path, setter("members", 1, "name", None)))
+    assert where(issue) == ("required_missing", "error", "家庭成员", "B4", 4, "姓名", "")
+    assert issue.message == "“姓名”为必填项，不能为空：请补填。"
+
+
+def test_not_in_choices(tmp_path):
+    issue = only(workbook(tmp_path, setter("members", 3, "relation", "儿子")))
+    assert where(issue) == ("not_in_choices", "error", "家庭成员", "D6", 6, "与户主关系", "儿子")
+    assert issue.message == (
+        "“儿子”不是“与户主关系”的可选值：请从下拉列表中选择"
+        "（户主、配偶、子女、儿媳、女婿、父母、孙子女、兄弟姐妹、祖父母、其他）。"
+    )
+
+
+def test_future_date(tmp_path):
+    issue = only(workbook(tmp_path, setter("aid", 0, "start_date", D("2022-03-01"))))
+    assert where(issue) == ("future_date", "error", "援助", "E3", 3, "开始日期", "2022-03-01")
+    assert issue.message == "开始日期 2022-03-01 晚于今天（2021-06-30）：请核对年份和月份。"
+
+
+@pytest.mark.parametrize("value", ["12345", "1381234567", "23812345678", "310-7654321"])
+def test_phone_invalid(tmp_path, value):
+    issue = only(workbook(tmp_path, setter("members", 3, "phone", value)))
+    assert (issue.code, issue.cell, issue.column) == ("phone_invalid", "H6", "联系电话")
+    assert issue.value == value[:3] + "*" * (len(value) - 3)
+    assert issue.message == (
+        "“联系电话”应为 11 位手机号（1 开头）或带区号的固定电话（如 0310-1234567）"
+        "：请核对号码，并把本列设为文本格式。"
+    )
+
+
+@pytest.mark.parametrize("value", ["13812345678", "138 1234 5678", "0310-7654321", "(0310)7654321",
+                                   "+8613812345678", "010-12345678"])
+def test_phone_valid(tmp_path, value):
+    assert issues_of(workbook(tmp_path, setter("members", 3, "phone", value))) == []
+
+
+# -- ID numbers ------------------------------------------------------------------------------
+
+def wrong_check(number: str) -> str:
+    chars = "10X98765432"
+    return number[:17] + chars[(chars.index(number[17]) + 1) % 11]
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "message"),
+    [
+        (wrong_check(SPOUSE1), "id_check",
+         f"校验码应为 {SPOUSE1[17]}，实际为 {wrong_check(SPOUSE1)[17]}：请对照身份证核对后更正。"),
+        (SPOUSE1[:17], "id_length", "身份证号应为 18 位（旧号码为 15 位），实际为 17 位：请对照身份证核对后更正。"),
+        (SPOUSE1[:10] + "O" + SPOUSE1[11:], "id_chars",
+         "身份证号含非法字符：「O」（只能是数字，最后一位可以是 X）：请对照身份证核对后更正。"),
+        ("99" + SPOUSE1[2:], "id_province", "地区码 990434 无效：前两位 99 不是省份代码：请对照身份证核对后更正。"),
+        (make_id("130434", dt.date(1972, 2, 28), 24)[:12] + "30" + SPOUSE1[14:17] + "0", "id_date",
+         "出生日期 19720230 不是有效日期：请对照身份证核对后更正。"),
+        (float(SPOUSE1[:15] + "000"), "id_numeric",
+         "身份证号被 Excel 存成了数字（如 1.30434E+17），末尾数字已丢失，请将该列设为文本后重新录入。"),
+    ],
+)
+def test_id_errors(tmp_path, value, code, message):
+    issue = only(workbook(tmp_path, setter("members", 1, "id_number", value)))
+    assert (issue.code, issue.severity, issue.sheet, issue.cell, issue.column) == (
+        code, "error", "家庭成员", "C4", "身份证号")
+    assert issue.message == message
+    assert "*" in issue.value and SPOUSE1 not in issue.value
+
+
+def test_id_area_warning(tmp_path):
+    outside = make_id("410527", dt.date(1972, 8, 9), 24)
+    issue = only(workbook(tmp_path, setter("members", 1, "id_number", outside)))
+    assert where(issue) == ("id_area", "warning", "家庭成员", "C4", 4, "身份证号", mask(outside))
+    assert issue.message == "地区码 410527 不在邯郸市范围内（可能外地迁入）：请确认号码无误。"
+
+
+def test_old_15_digit_number_is_accepted(tmp_path):
+    old = SPOUSE1[:6] + SPOUSE1[8:17]
+    assert issues_of(workbook(tmp_path, setter("members", 1, "id_number", old))) == []
+
+
+def test_duplicate_id_in_one_household(tmp_path):
+    def change(frames):
+        members = frames["members"]
+        frames["members"] = pd.concat([members.iloc[:2], members.iloc[[1]], members.iloc[2:]],
+                                      ignore_index=True)
+        frames["households"].loc[0, "household_size"] = 3
+    found = issues_of(workbook(tmp_path, change))
+    assert [where(i) for i in found] == [
+        ("duplicate_id", "error", "家庭成员", "C4", 4, "身份证号", mask(SPOUSE1)),
+        ("duplicate_id", "error", "家庭成员", "C5", 5, "身份证号", mask(SPOUSE1)),
+    ]
+    assert found[0].message == "身份证号与本表第 5 行相同（同一户）：同一人只能登记一次，请删除重复行或核对号码。"
+    assert found[1].message == "身份证号与本表第 4 行相同（同一户）：同一人只能登记一次，请删除重复行或核对号码。"
+
+
+def test_head_listed_among_members_is_not_a_duplicate(tmp_path):
+    # HEAD1 stands in 监测户 and in 家庭成员 of the same household: that is how it should be.
+    assert issues_of(workbook(tmp_path)) == []
+
+
+def test_head_not_among_members_is_fine(tmp_path):
+    def change(frames):
+        frames["members"] = frames["members"].iloc[1:].reset_index(drop=True)
+        frames["households"].loc[0, "household_size"] = 1
+    assert issues_of(workbook(tmp_path, change)) == []
+
+
+def test_member_two_households(tmp_path):
+    def change(frames):
+        members = frames["members"]
+        extra = members.iloc[[1]].assign(household_no="H2", relation="其他")
+        frames["members"] = pd.concat([members, extra], ignore_index=True)
+        frames["households"].loc[1, "household_size"] = 3
+    found = issues_of(workbook(tmp_path, change))
+    assert [where(i) for i in found] == [
+        ("member_two_households", "error", "家庭成员", "C4", 4, "身份证号", mask(SPOUSE1)),
+        ("member_two_households", "error", "家庭成员", "C7", 7, "身份证号", mask(SPOUSE1)),
+    ]
+    assert found[0].message == "身份证号同时登记在户 H1、H2 下：一人只能属于一户，请核对后删除多余的登记。"
+
+
+def test_duplicate_head_id(tmp_path):
+    def change(frames):
+        frames["households"].loc[1, "head_id"] = HEAD1
+    found = issues_of(workbook(tmp_path, change))
+    # HEAD1 is also a member of H1, so that member row stands under two households.
+    assert [where(i)[:5] for i in found] == [
+        ("duplicate_id", "error", "监测户", "E3", 3), ("duplicate_id", "error", "监测户", "E4", 4),
+        ("member_two_households", "error", "家庭成员", "C3", 3),
+    ]
+    assert found[1].message == "户主身份证号与第 3 行相同：同一人只能是一户的户主，请核对。"
+
+
+def other_people(frames):
+    """Give the households and members other ID numbers (another county's area code)."""
+    frames["members"]["id_number"] = [
+        make_id("130425", dt.date(1980, 1, 1 + n), 11) for n in range(len(frames["members"]))]
+    frames["households"]["head_id"] = frames["members"]["id_number"].iloc[[0, 2]].to_numpy()
+    frames["spending"]["member_id"] = frames["members"]["id_number"].iloc[[0]].to_numpy()
+    frames["aid"]["member_id"] = frames["members"]["id_number"].iloc[[3]].to_numpy()
+
+
+def test_same_person_in_two_workbooks(tmp_path):
+    first = workbook(tmp_path, name="甲乡.xlsx")
+
+    def change(frames):
+        other_people(frames)  # except one, who is also in 甲乡
+        frames["members"].loc[3, "id_number"] = SPOUSE1
+    second = workbook(tmp_path, change, name="乙乡.xlsx")
+    result = validate_paths([first, second], today=TODAY)
+    assert [(i.file, i.code, i.cell, i.value) for i in result.issues] == [
+        ("甲乡.xlsx", "duplicate_id", "C4", mask(SPOUSE1)),
+        ("乙乡.xlsx", "duplicate_id", "C6", mask(SPOUSE1)),
+    ]
+    assert result.issues[0].message == (
+        "身份证号在其他乡镇工作簿中也有登记（乙乡.xlsx 工作表“家庭成员” C6）：同一人只能在一个乡镇登记，请与对方乡镇核对。"
+    )
+
+
+# -- rows and households ------------------------------------------------------------------------
+
+def test_orphan_row(tmp_path):
+    found = issues_of(workbook(tmp_path, setter("visits", 1, "household_no", "H9")))
+    # H2's only visit now belongs to nobody, so H2 (monitored since 2020-01-15) is overdue too.
+    assert [where(i) for i in found] == [
+        ("visit_overdue", "warning", "监测户", "A4", 4, "户编号", "H2"),
+        ("orphan_row", "error", "帮扶", "A4", 4, "户编号", "H9"),
+    ]
+    assert found[0].message == (
+        "纳入监测日期 2020-01-15 以来没有回访记录（每户每 3 个月至少回访一次）：请安排帮扶人回访，"
+        "并在“帮扶”表登记。"
+    )
+
+
+def test_orphan_member(tmp_path):
+    def change(frames):
+        members = frames["members"]
+        frames["members"] = pd.concat(
+            [members, pd.DataFrame([{**members.iloc[3].to_dict(), "household_no": "H9",
+                                     "id_number": make_id("130434", dt.date(1999, 9, 9), 57)}])],
+            ignore_index=True,
+        )
+    issue = only(workbook(tmp_path, change))
+    assert where(issue) == ("orphan_row", "error", "家庭成员", "A7", 7, "户编号", "H9")
+    assert issue.message == "户编号在“监测户”表中不存在：请先在监测户表登记该户，或核对户编号。"
+
+
+def test_household_numbers_match_without_case(tmp_path):
+    assert issues_of(workbook(tmp_path, setter("members", 1, "household_no", "h1"))) == []
+
+
+def test_duplicate_household_no(tmp_path):
+    found = issues_of(workbook(tmp_path, setter("households", 1, "household_no", "H1")))
+    codes = [(i.code, i.cell) for i in found]
+    assert ("duplicate_household_no", "A3") in codes and ("duplicate_household_no", "A4") in codes
+    assert next(i for i in found if i.cell == "A3").message == (
+        "户编号重复：与第 4 行相同，每个户编号只能出现一次：请删除重复行或更正编号。"
+    )
+
+
+def test_household_size_mismatch(tmp_path):
+    issue = only(workbook(tmp_path, setter("households", 0, "household_size", 3)))
+    assert where(issue) == ("household_size_mismatch", "warning", "监测户", "F3", 3, "家庭人口", "3")
+    assert issue.message == "家庭人口填写 3 人，“家庭成员”表中该户有 2 人：请核对家庭人口或补全家庭成员。"
+
+
+def test_status_mismatch(tmp_path):
+    issue = only(workbook(tmp_path, setter("households", 1, "recorded_status", "符合")))
+    assert where(issue) == ("status_mismatch", "error", "监测户", "O4", 4, "登记资格", "符合")
+    reasons = rules.check_household("边缘易致贫户", 5500, policy=P).reasons
+    assert issue.message == (
+        f"登记资格为“符合”，按规则判定为“不符合”（{reasons}）：请核对收入和支出数据，或更正登记资格。"
+    )
+
+
+# -- cases --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("key", "value", "code", "cell", "message"),
+    [
+        ("survey_date", D("2020-06-09"), "date_order", "F3",
+         "入户查勘日期 2020-06-09 早于发现日期 2020-06-10：各环节应按程序顺序办理，请核对日期后更正。"),
+        ("notice_end", D("2020-06-15"), "notice_too_short", "H3",
+         "公示 2020-06-12 至 2020-06-15 共 4 天，少于规定的 5 天（首尾两天都计入）：请延长公示期或核对日期。"),
+        ("relief_amount", 200001.0, "relief_above_cap", "K3",
+         "救助金额 200001 元，超过单案救助上限 200000 元：请核减至上限以内。"),
+        ("relief_amount", 6209.0, "relief_above_table", "K3",
+         "救助金额 6209 元，超过按本县救助分档计算的 6208 元（因病，脱贫不稳定户，近12个月因病支出 41040 元）"
+         "：请按救助标准核对金额。"),
+        ("payment_date", D("2020-07-03"), "deadline_passed", "L3",
+         "支付日期 2020-07-03 晚于办结时限 2020-07-02（发现日期 2020-06-10 起 15 个工作日）"
+         "：程序超期，请核实原因并在备注中说明。"),
+        ("stage", "已备案", "stage_mismatch", "M3",
+         "已填写支付日期，状态应为“已支付”，现为“已备案”：请更新状态。"),
+    ],
+)
+def test_case_procedure(tmp_path, key, value, code, cell, message):
+    issue = only(workbook(tmp_path, setter("cases", 0, key, value)))
+    assert (issue.code, issue.sheet, issue.cell, issue.row, issue.message) == (code, "救助", cell, 3, message)
+
+
+def test_payment_before_filing(tmp_path):
+    def change(frames):
+        frames["cases"].loc[0, "payment_date"] = D("2020-06-17")
+        frames["cases"].loc[0, "dept_check_date"] = D("2020-06-16")
+    issue = only(workbook(tmp_path, change))
+    assert where(issue) == ("payment_before_filing", "error", "救助", "L3", 3, "支付日期", "2020-06-17")
+    assert issue.message == "支付日期 2020-06-17 早于备案日期 2020-06-18：应先向防贫机构备案再支付，请核对。"
+
+
+def test_filing_before_notice(tmp_path):
+    def change(frames):
+        frames["cases"].loc[0, ["dept_check_date", "filing_date"]] = [pd.NaT, D("2020-06-15")]
+    issue = only(workbook(tmp_path, change))
+    assert where(issue) == ("filing_before_notice", "error", "救助", "J3", 3, "备案日期", "2020-06-15")
+
+
+def test_open_case_past_deadline(tmp_path):
+    def change(frames):
+        frames["cases"].loc[0, ["filing_date", "payment_date", "relief_amount", "stage"]] = [
+            pd.NaT, pd.NaT, None, "已比对"]
+    issue = only(workbook(tmp_path, change))
+    assert where(issue) == ("deadline_passed", "error", "救助", "M3", 3, "状态", "已比对")
+    assert issue.message == (
+        "办结时限 2020-07-02（发现日期 2020-06-10 起 15 个工作日）已过，核查基准日 2020-12-31 "
+        "仍未支付或终止：请尽快办结，或更新状态和各环节日期。"
+    )
+
+
+def test_duplicate_case_no(tmp_path):
+    def change(frames):
+        frames["cases"] = pd.concat([frames["cases"]] * 2, ignore_index=True)
+    found = issues_of(workbook(tmp_path, change))
+    assert [(i.code, i.cell, i.value) for i in found] == [
+        ("duplicate_case_no", "A3", "A1"), ("duplicate_case_no", "A4", "A1"),
+    ]
+    assert found[0].message == "案件编号重复：与第 4 行相同，每个案件编号只能出现一次：请删除重复行或更正编号。"
+
+
+def test_calendar_fallback(tmp_path):
+    def change(frames):
+        frames["cases"] = pd.concat([frames["cases"], pd.DataFrame([{
+            "case_no": "A2", "household_no": "H2", "kind": "因产业", "found_date": D("2031-03-03"),
+            "found_way": "自下而上申请", "stage": "已发现"}])], ignore_index=True)
+    found = validate_paths([workbook(tmp_path, change)], today=dt.date(2031, 12, 31)).issues
+    assert [(i.code, i.severity, i.sheet, i.cell, i.row) for i in found] == [
+        ("calendar_fallback", "warning", "救助", "", None),
+    ]
+    assert found[0].message.startswith("2031 年不在节假日库范围内")
+
+
+# -- visits ----------------------------------------------------------------------------------------------
+
+def test_visit_overdue(tmp_path):
+    issue = only(workbook(tmp_path, setter("visits", 1, "visit_date", D("2020-09-01"))))
+    assert where(issue) == ("visit_overdue", "warning", "监测户", "A4", 4, "户编号", "H2")
+    assert issue.message == (
+        "最近回访 2020-09-01，下次回访应不晚于 2020-12-01，核查基准日 2020-12-31 已逾期"
+        "：请安排帮扶人回访，并在“帮扶”表登记。"
+    )
+
+
+def test_visit_problem_open(tmp_path):
+    issue = only(workbook(tmp_path, setter("visits", 0, "water_ok", "否")))
+    assert where(issue) == ("visit_problem_open", "warning", "帮扶", "J3", 3, "处理措施", "")
+
+
+def test_visit_problem_with_escalation_is_closed(tmp_path):
+    def change(frames):
+        frames["visits"].loc[0, ["water_ok", "escalated_to"]] = ["否", "乡镇"]
+    assert issues_of(workbook(tmp_path, change)) == []
+
+
+# -- policy ---------------------------------------------------------------------------------------------------
+
+def policy_row(key: str) -> int:
+    return 3 + [k for k, _, _ in policy_rows(P)].index(key)
+
+
+def test_policy_mismatch_against_the_county(tmp_path):
+    path = workbook(tmp_path)
+    county = replace(P, premium_per_person=60)
+    issue = only(path, policy=county)
+    row = policy_row("fund.premium_per_person")
+    assert where(issue) == ("policy_mismatch", "error", "参数", f"C{row}", row, "每人保费（元）", "50")
+    assert issue.message == "参数“每人保费（元）”为 50，县里统一设置为 60：乡镇请勿修改参数表，请改回或使用县里下发的最新模板。"
+    # The cell is really the value of that key in the workbook.
+    ws = openpyxl.load_workbook(path)["参数"]
+    assert (ws[f"A{row}"].value, ws[f"C{row}"].value) == ("fund.premium_per_person", 50)
+
+
+def test_policy_mismatch_shows_rates_as_written(tmp_path):
+    issue = only(workbook(tmp_path), policy=replace(P, coverage_rate=0.12))
+    assert (issue.code, issue.value) == ("policy_mismatch", "0.1")
+    assert issue.message == "参数“投保比例”为 0.1，县里统一设置为 0.12：乡镇请勿修改参数表，请改回或使用县里下发的最新模板。"
+
+
+def test_rules_follow_the_workbook_policy(tmp_path):
+    # Issued with a 6-day notice: the 5-day notice is short by the workbook's own policy …
+    path = workbook(tmp_path, policy=replace(P, notice_days=6))
+    assert [i.code for i in issues_of(path)] == ["notice_too_short"]
+    # … and against the county's 5-day policy the parameter differs, the notice does not.
+    row = policy_row("procedure.notice_days")
+    assert [(i.code, i.cell) for i in issues_of(path, policy=P)] == [("policy_mismatch", f"C{row}")]
+
+
+def test_check_date_from_the_policy_sheet(tmp_path):
+    path = workbook(tmp_path, check_date=dt.date(2021, 3, 15))
+    found = issues_of(path)
+    assert [(i.code, i.cell) for i in found] == [("visit_overdue", "A3"), ("visit_overdue", "A4")]
+    assert "核查基准日 2021-03-15 已逾期" in found[0].message
+
+
+def test_policy_invalid(tmp_path):
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["参数"][f"C{policy_row('procedure.notice_days')}"] = "五天"
+    wb.save(path)
+    found = issues_of(path)
+    assert [(i.code, i.sheet, i.cell) for i in found] == [("policy_invalid", "参数", "")]
+    assert found[0].message.endswith("：请使用县里下发的模板中的参数表，不要修改。")
+
+
+# -- reader issues, unreadable files, reports -------------------------------------------------------------------
+
+def test_reader_issues_pass_through(tmp_path):
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    del wb["援助"]
+    wb.save(path)
+    issue = only(path)
+    assert (issue.code, issue.severity, issue.sheet) == ("missing_sheet", "warning", "援助")
+
+
+def test_unreadable_file(tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_text("这不是工作簿", encoding="utf-8")
+    good = workbook(tmp_path)
+    result = validate_paths([bad, good], today=TODAY)
+    assert result.unreadable == [bad]
+    assert [(i.code, i.file, i.sheet, i.cell) for i in result.issues] == [("unreadable", "坏文件.xlsx", "", "")]
+    assert result.issues[0].message.startswith("坏文件.xlsx：")
+    assert result.files[0].readable is False and result.files[1].readable is True
+
+
+def test_folder_skips_lock_files(tmp_path):
+    path = workbook(tmp_path)
+    (tmp_path / f"~${path.name}").write_bytes(b"\x07fangpin" + b" " * 47)
+    result = validate_paths([tmp_path], today=TODAY)
+    assert [f.path for f in result.files] == [path]
+
+
+def test_as_dict_is_the_json_report(tmp_path):
+    path = workbook(tmp_path, setter("members", 1, "name", None))
+    result = validate_paths([path], today=TODAY)
+    doc = json.loads(json.dumps(result.as_dict(), ensure_ascii=False))
+    assert doc == {
+        "files": [{
+            "path": str(path), "file": "东代固乡.xlsx", "readable": True,
+            "rows": {"监测户": 2, "家庭成员": 4, "支出": 1, "救助": 1, "帮扶": 2, "援助": 1},
+            "errors": 1, "warnings": 0,
+            "issues": [{
+                "code": "required_missing", "severity": "error", "file": "东代固乡.xlsx",
+                "sheet": "家庭成员", "cell": "B4", "row": 4, "column": "姓名", "value": "",
+                "message": "“姓名”为必填项，不能为空：请补填。",
+            }],
+            "annotated": None, "annotation_note": "",
+        }],
+        "errors": 1, "warnings": 0, "unreadable": [], "exit_code": 1,
+    }
+
+
+def test_exit_codes(tmp_path):
+    clean = workbook(tmp_path, other_people, name="甲.xlsx")
+    warned = workbook(tmp_path, setter("households", 0, "household_size", 3), name="乙.xlsx")
+    wrong = workbook(tmp_path, setter("members", 1, "name", None), name="丙.xlsx")
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(b"")
+    assert validate_paths([clean], today=TODAY).exit_code == 0
+    assert validate_paths([warned], today=TODAY).exit_code == 0
+    assert validate_paths([clean, wrong], today=TODAY).exit_code == 1
+    assert validate_paths([wrong, bad], today=TODAY).exit_code == 2
+
+
+def test_annotate_dir(tmp_path):
+    clean = workbook(tmp_path, other_people, name="甲.xlsx")
+    wrong = workbook(tmp_path, setter("members", 1, "name", None), name="丙.xlsx")
+    out = tmp_path / "标注"
+    result = validate_paths([clean, wrong], today=TODAY, annotate_dir=out)
+    assert [f.annotated for f in result.files] == [None, out / "丙.xlsx"]
+    assert openpyxl.load_workbook(out / "丙.xlsx")["家庭成员"]["B4"].comment.text == (
+        "错误：“姓名”为必填项，不能为空：请补填。")
+    text = render_text(result)
+    assert f"  已生成标注副本 {out / '丙.xlsx'}（红色为错误，黄色为提醒，问题清单见“问题”工作表）。\n" in text
+    assert not (out / "甲.xlsx").exists()
+
+
+def test_render_text(tmp_path):
+    def change(frames):
+        frames["members"].loc[1, "id_number"] = wrong_check(SPOUSE1)
+        frames["households"].loc[0, "household_size"] = 3
+    path = workbook(tmp_path, change)
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"")
+    result = validate_paths([path, bad], today=TODAY)
+    wrong = wrong_check(SPOUSE1)
+    assert render_text(result) == (
+        "东代固乡.xlsx：错误 1 个，提醒 1 个\n"
+        " 工作表“监测户”\n"
+        "  F3  家庭人口  3  提醒：家庭人口填写 3 人，“家庭成员”表中该户有 2 人：请核对家庭人口或补全家庭成员。\n"
+        " 工作表“家庭成员”\n"
+        f"  C4  身份证号  130***************  校验码应为 {SPOUSE1[17]}，实际为 {wrong[17]}：请对照身份证核对后更正。\n"
+        "坏文件.xlsx（无法读取）\n"
+        f"  {result.files[1].issues[0].message}\n"
+        "共 2 个文件：错误 2 个，提醒 1 个，1 个文件无法读取\n"
+    )
+
+
+def test_render_text_without_issues():
+    assert render_text(ValidationResult([])) == "共 0 个文件：错误 0 个，提醒 0 个\n"
+
+
+# -- the sample county: the acceptance test ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    out = tmp_path_factory.mktemp("county")
+    written = write_sample_county(out, townships=3, households=40, seed=5, policy=P)
+    manifest = json.loads(written.manifest.read_text(encoding="utf-8"))
+    result = validate_paths(sorted(written.workbooks.values()), today=TODAY)
+    return written, manifest, result
+
+
+def test_sample_county_every_planted_mistake_is_found(sample):
+    _, manifest, result = sample
+    found = {(i.file, i.sheet, i.cell, i.code, i.column) for i in result.issues}
+    missing = [m for m in manifest["mistakes"]
+               if (m["file"], m["sheet"], m["cell"], m["code"], m["column"]) not in found]
+    assert missing == []
+    assert len(manifest["mistakes"]) >= 13
+    assert set(manifest["codes"]) >= {"coerced", "id_numeric", "id_check", "duplicate_id", "orphan_row",
+                                       "payment_before_filing", "notice_too_short", "visit_overdue",
+                                       "relief_above_table", "status_mismatch", "required_missing",
+                                       "not_in_choices", "future_date"}
+
+
+def test_sample_county_has_no_errors_beyond_the_manifest(sample):
+    _, manifest, result = sample
+    planted = {(m["file"], m["sheet"], m["cell"]) for m in manifest["mistakes"]}
+    others = {(m["other"]["file"], m["other"]["sheet"], m["other"]["cell"])
+              for m in manifest["mistakes"] if "other" in m}
+    extra = [i for i in result.issues if i.is_error and (i.file, i.sheet, i.cell) not in planted | others]
+    assert extra == []
+    assert {i.code for i in result.issues if not i.is_error} <= {"coerced", "id_area", "visit_overdue"}
+
+
+def test_sample_county_rows_add_up(sample):
+    written, _, result = sample
+    for file_result in result.files:
+        town = next(name for name, path in written.workbooks.items() if path == file_result.path)
+        counts = written.counts[town]
+        assert file_result.rows == {
+            "监测户": counts["households"], "家庭成员": counts["members"], "支出": counts["spending"],
+            "救助": counts["cases"], "帮扶": counts["visits"], "援助": counts["aid"],
+        }
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+key_values = st.one_of(
+    st.none(), st.just(""), st.just(float("nan")),
+    st.text(alphabet="abcXYZ019-东代固ßǅﬀ ", max_size=6),
+    st.integers(-5, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(key_values, max_size=12))
+def test_match_keys_agrees_with_derive(values):
+    from fangpin_xl.derive import match_keys as reference
+
+    series = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))
+    expected = reference(series).astype(object).where(lambda s: s.notna(), None)
+    assert match_keys(series).tolist() == expected.tolist()
