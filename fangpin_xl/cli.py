@@ -164,6 +164,130 @@ def policy_init(file, year, county, force):
     click.echo(f"已写出参数文件：{written}")
 
 
+_POLICY_OPTION = click.option(
+    "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+    help="本县参数文件（TOML）；不指定时用内置默认参数。",
+)
+_YEAR_OPTION = click.option("--year", type=int, metavar="年份", help="参数年度（默认取参数文件中的 year）。")
+
+
+# -- template ---------------------------------------------------------------
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="输出文件夹")
+@click.option("--county", metavar="县名", help="县（市、区）名称（默认取参数文件）。")
+@click.option("--township", "townships", multiple=True, metavar="乡镇",
+              help="乡镇名称，可重复；有 --roster 时默认取名单中的全部乡镇。")
+@_YEAR_OPTION
+@_POLICY_OPTION
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+              help="县级监测户名单（工作簿），按乡镇分别预填。")
+def template(out_dir, county, townships, year, policy_file, roster):
+    """生成乡镇工作簿（含参数表、下拉选项、自动计算列），可按县级名单预填。"""
+    from .policy import load_policy
+    from .templates import build_templates
+
+    policy = load_policy(policy_file, year=year, county=county)
+    paths = build_templates(out_dir, policy=policy, townships=townships, roster=roster)
+    for path in paths:
+        click.echo(f"已生成：{path}")
+    click.echo(f"共 {len(paths)} 个乡镇工作簿。")
+
+
+# -- demo ---------------------------------------------------------------------
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="输出文件夹")
+@click.option("--townships", default=4, show_default=True, type=click.IntRange(1, 500), metavar="个数",
+              help="乡镇个数。")
+@click.option("--households", default=60, show_default=True, type=click.IntRange(10, 100_000),
+              metavar="户数", help="每个乡镇的监测户数。")
+@click.option("--seed", default=0, show_default=True, type=int, metavar="种子", help="随机种子（相同种子生成相同数据）。")
+@_YEAR_OPTION
+@_POLICY_OPTION
+def demo(out_dir, townships, households, seed, year, policy_file):
+    """生成一个样例县（含若干常见填报错误及其清单 manifest.json），用于试用和培训。"""
+    from .demo import write_sample_county
+    from .policy import load_policy
+
+    policy = load_policy(policy_file, year=year)
+    result = write_sample_county(out_dir, townships=townships, households=households, seed=seed,
+                                 policy=policy)
+    click.echo(
+        f"已在 {result.out_dir} 生成样例县：{len(result.workbooks)} 个乡镇工作簿，"
+        f"监测户 {result.households} 户，家庭成员 {result.members} 人；"
+        f"预置错误 {result.mistakes} 处（{len(result.codes)} 类），见 {result.manifest.name}。"
+    )
+
+
+# -- validate -------------------------------------------------------------------
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="工作簿或文件夹...")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题记录。")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="文件夹", help="把标注了问题单元格的副本写到该文件夹（原文件不改动）。")
+@_POLICY_OPTION
+@_YEAR_OPTION
+def validate(paths, as_json, annotate_dir, policy_file, year):
+    """校验乡镇工作簿：必填、类型、身份证号、重复、程序顺序与时限、资格判定、参数一致性。"""
+    from .policy import load_policy
+    from .validate import render_text, validate_paths
+
+    policy = load_policy(policy_file, year=year) if (policy_file or year) else None
+    result = validate_paths(paths, policy=policy, annotate_dir=annotate_dir)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(render_text(result))
+    raise click.exceptions.Exit(result.exit_code)
+
+
+# -- merge --------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="工作簿或文件夹...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="县级工作簿", help="汇总结果（.xlsx）。")
+@_YEAR_OPTION
+@_POLICY_OPTION
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出汇总摘要。")
+@click.option("--jobs", type=click.IntRange(1, 64), metavar="进程数", help="并行读取的进程数（默认为 CPU 核数）。")
+@click.option("--sqlite", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+              help="同时写入 SQLite 历史库（按年度追加，不影响以前年度）。")
+@click.option("--on-duplicate", type=click.Choice(["report", "error"]), default="report", show_default=True,
+              help="重复身份证号或案件编号：report 列入“重复”表；error 视为错误并停止。")
+@click.option("--strict", is_flag=True, help="任一文件无法读取即停止，不生成汇总。")
+@click.option("--quiet", is_flag=True, help="不显示进度条。")
+def merge(paths, output, year, policy_file, as_json, jobs, sqlite, on_duplicate, strict, quiet):
+    """把各乡镇工作簿汇总为一个县级工作簿（汇总、各表、问题、重复、来源、未入库）。"""
+    from .merge import merge_workbooks, render_summary
+
+    policy = policy_file if policy_file else None
+    progress = None if (quiet or as_json or not sys.stderr.isatty()) else _progress_bar()
+    result = merge_workbooks(
+        paths, output, policy=policy, year=year, jobs=jobs, on_duplicate=on_duplicate,
+        strict=strict, sqlite=sqlite, progress=progress,
+    )
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(render_summary(result))
+    raise click.exceptions.Exit(result.exit_code)
+
+
+def _progress_bar():
+    """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
+
+    def progress(done: int, total: int, name: str) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r读取 [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:30]:<30}",
+                   err=True, nl=done == total)
+
+    return progress
+
+
 def _format_value(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

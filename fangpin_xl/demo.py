@@ -129,7 +129,7 @@ _NA = np.iinfo(np.int64).min  # a missing day number
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _EPOCH = dt.date(1970, 1, 1)
 
-ROSTER_FILE = "县级监测户名单.xlsx"
+ROSTER_FILE = "县级名单/县级监测户名单.xlsx"
 MANIFEST_FILE = "manifest.json"
 README_FILE = "说明.txt"
 LOCK_PREFIX = "~$"

@@ -288,9 +288,10 @@ def test_own_layout_has_its_header_lower_and_no_formulas(county, written):
 def test_folder_has_lock_file_readme_and_manifest(county, written):
     names = sorted(p.name for p in written.out_dir.iterdir())
     assert names == sorted([
-        "manifest.json", "县级监测户名单.xlsx", "说明.txt", "~$魏城镇.xlsx",
+        "manifest.json", "县级名单", "说明.txt", "~$魏城镇.xlsx",
         "魏城镇.xlsx", "德政镇.xlsx", "北皋镇.xlsx",
     ])
+    assert written.roster == written.out_dir / "县级名单" / "县级监测户名单.xlsx"
     assert written.lock_file.name == "~$魏城镇.xlsx"
     assert 0 < written.lock_file.stat().st_size < 200
     assert "manifest.json" in written.readme.read_text(encoding="utf-8")
