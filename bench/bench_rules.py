@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _docs import DOCS, write_section  # bench/ is the script's folder
 
 from fangpin_xl.policy import GROUPS, load_policy
 from fangpin_xl.rules import check_household, check_households
@@ -31,7 +30,6 @@ ROWS = 1_000_000
 LOOP_ROWS = 50_000
 REPEAT = 5
 SECTION = "## 资格核查（bench_rules）"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 
 
 def synthetic_households(rows: int, policy, seed: int = SEED) -> pd.DataFrame:
@@ -133,21 +131,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         write_section(DOCS, SECTION, lines)
     return 0
-
-
-def write_section(path: Path, title: str, lines: list[str]) -> None:
-    """Replace (or append) the section ``title`` of the markdown file, keeping the others."""
-    text = path.read_text(encoding="utf-8") if path.exists() else (
-        "# 性能测试（benchmarks）\n\n各节由 bench/ 下对应的脚本运行后写入；全部重跑：`./dev bench`。\n"
-    )
-    body = f"{title}\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _docs import DOCS, write_section  # bench/ is the script's folder
 
 from fangpin_xl.demo import generate_county
 from fangpin_xl.policy import load_policy
@@ -40,7 +40,6 @@ HOUSEHOLDS = 20_000
 REPEAT = 3
 SEED = 1
 SECTION = "## 校验（bench_validate）"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 
 
 def build(path: Path, households: int) -> tuple[dict[str, int], float]:
@@ -127,21 +126,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         write_section(DOCS, SECTION, lines)
     return 0
-
-
-def write_section(path: Path, title: str, lines: list[str]) -> None:
-    """Replace (or append) the section ``title`` of the markdown file, keeping the others."""
-    text = path.read_text(encoding="utf-8") if path.exists() else (
-        "# 性能测试（benchmarks）\n\n各节由 bench/ 下对应的脚本运行后写入；全部重跑：`./dev bench`。\n"
-    )
-    body = f"{title}\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

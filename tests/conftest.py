@@ -34,8 +34,8 @@ def find_soffice() -> str | None:
 
 
 def recalculate(soffice: str, path: Path, out_dir: Path, profile: Path,
-                timeout: int = SOFFICE_TIMEOUT) -> Path:
-    """Open ``path`` in LibreOffice, recalculate, save as .xlsx in ``out_dir``."""
+                timeout: int = SOFFICE_TIMEOUT, to: str = "xlsx") -> Path:
+    """Open ``path`` in LibreOffice, recalculate, save as ``to`` (xlsx, xls …) in ``out_dir``."""
     user = profile / "user"
     user.mkdir(parents=True, exist_ok=True)
     (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
@@ -43,10 +43,10 @@ def recalculate(soffice: str, path: Path, out_dir: Path, profile: Path,
     command = [
         soffice, f"-env:UserInstallation={profile.resolve().as_uri()}",
         "--headless", "--norestore", "--nolockcheck",
-        "--convert-to", "xlsx", "--outdir", str(out_dir), str(path),
+        "--convert-to", to, "--outdir", str(out_dir), str(path),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    target = out_dir / (Path(path).stem + ".xlsx")
+    target = out_dir / (Path(path).stem + "." + to)
     if result.returncode != 0 or not target.exists():
         raise AssertionError(
             f"LibreOffice failed on {path} (exit {result.returncode}):\n"
@@ -57,15 +57,15 @@ def recalculate(soffice: str, path: Path, out_dir: Path, profile: Path,
 
 @pytest.fixture(scope="session")
 def soffice(tmp_path_factory) -> Callable[[Path], Path]:
-    """A function: workbook path → path of its copy recalculated by LibreOffice."""
+    """A function: (workbook path, format="xlsx") → its copy recalculated and saved by LibreOffice."""
     executable = find_soffice()
     if executable is None:
         pytest.skip("LibreOffice (soffice) is not installed: recalculation tests skipped")
     profile = tmp_path_factory.mktemp("lo-profile")
     counter = iter(range(1_000_000))
 
-    def run(path: Path) -> Path:
+    def run(path: Path, to: str = "xlsx") -> Path:
         out_dir = tmp_path_factory.mktemp(f"recalculated{next(counter)}")
-        return recalculate(executable, Path(path), out_dir, profile)
+        return recalculate(executable, Path(path), out_dir, profile, to=to)
 
     return run
