@@ -404,6 +404,7 @@ def write_township_workbook(
                 table_name=sheet.key,
                 formula_columns=formulas.get(sheet.key),
                 prepared_rows=counts[sheet.key],
+                protect_header=True,
             )
         _write_calendar(wb, formats, policy)
         wb.close()

@@ -484,3 +484,20 @@ def test_fast_formula_preparation_matches_xlsxwriter():
     formulas += ["=XLOOKUP(1,A1:A3,B1:B3)", "{=SORT(A1:A3)}", "=_xlfn.STDEV.S(A1:A3)", "=SUM(A1:A3)"]
     for formula in formulas:
         assert fast._prepare_formula(formula) == plain._prepare_formula(formula)
+
+
+def test_township_data_sheets_protect_header_and_formulas_but_not_input(tmp_path):
+    from fangpin_xl.policy import load_policy
+    from fangpin_xl.templates import write_township_workbook
+
+    frames = {"households": pd.DataFrame({"household_no": ["D-1-001"]})}
+    path = write_township_workbook(tmp_path / "t.xlsx", policy=load_policy(), township="东代固乡",
+                                   frames=frames, rows=5)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["监测户"]
+    # openpyxl reads sheetProtection flags as "this action is locked".
+    assert ws.protection.sheet is True and ws.protection.insertRows is False
+    assert ws["A2"].protection.locked is True          # header
+    assert ws["A3"].protection.locked is False         # 户编号, an input cell
+    status = [c.value for c in ws[2]].index("资格判定") + 1
+    assert ws.cell(3, status).protection.locked is True  # a computed formula
