@@ -239,7 +239,7 @@ def validate(paths, as_json, annotate_dir, policy_file, year):
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(render_text(result))
+        click.echo(render_text(result), nl=False)
     raise click.exceptions.Exit(result.exit_code)
 
 
@@ -272,7 +272,7 @@ def merge(paths, output, year, policy_file, as_json, jobs, sqlite, on_duplicate,
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(render_summary(result))
+        click.echo(render_summary(result).rstrip("\n"))
     raise click.exceptions.Exit(result.exit_code)
 
 
