@@ -1,0 +1,520 @@
+"""The county merge on the sample county (with its planted mistakes) and on damaged inputs.
+
+The county workbook is read back with python-calamine (xlsxwriter wrote it)
+and opened in LibreOffice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from fangpin_xl import merge
+from fangpin_xl.demo import write_sample_county
+from fangpin_xl.errors import FangpinError, InputError
+from fangpin_xl.ids import mask_id
+from fangpin_xl.merge import (
+    DUPLICATES_SHEET,
+    ISSUES_SHEET,
+    MAX_DATA_ROWS,
+    REJECTED_SHEET,
+    SOURCES_SHEET,
+    SUMMARY_SHEET,
+    merge_workbooks,
+    render_summary,
+)
+from fangpin_xl.policy import Policy
+from fangpin_xl.schema import SHEETS
+from fangpin_xl.store import history_years, read_history
+from fangpin_xl.validate import validate_paths
+
+TODAY = dt.date(2021, 1, 15)
+DATA_SHEETS = [s.name for s in SHEETS]
+
+
+# -- fixtures and helpers ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample") / "乡镇上报"
+    result = write_sample_county(out, townships=4, households=30, seed=0, policy=Policy())
+    return result
+
+
+@pytest.fixture(scope="module")
+def merged(sample, tmp_path_factory):
+    """The sample county merged once (jobs=1), shared by the read-only tests."""
+    out = tmp_path_factory.mktemp("county") / "全县汇总.xlsx"
+    result = merge_workbooks([sample.out_dir], out, jobs=1, today=TODAY)
+    return result, read_back(out)
+
+
+def read_back(path: Path) -> dict[str, list[list]]:
+    """Every sheet as calamine reads it (a different library from the writer)."""
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def table(sheets: dict, name: str) -> list[dict]:
+    """Data rows (from row 3) of a county sheet as dicts keyed by the row-2 headers."""
+    rows = sheets[name]
+    headers = rows[1]
+    return [dict(zip(headers, row, strict=True)) for row in rows[2:]]
+
+
+def copy_sample(sample, tmp_path: Path) -> Path:
+    target = tmp_path / "乡镇"
+    shutil.copytree(sample.out_dir, target)
+    return target
+
+
+def write_township(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A township's own workbook: header row 1, then the rows as given."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, dt.date):
+                    ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day),
+                                      wb.add_format({"num_format": "yyyy-mm-dd"}))
+                else:
+                    ws.write(r, c, value)
+    wb.close()
+    return path
+
+
+HOUSEHOLD_HEADERS = ["户编号", "乡镇", "村", "户主姓名", "户主身份证号", "家庭人口", "户类型",
+                     "人均可支配收入", "联系电话"]
+MEMBER_HEADERS = ["户编号", "姓名", "身份证号", "与户主关系", "微信号", "登记日期"]
+CASE_HEADERS = ["案件编号", "户编号", "救助类别", "发现日期", "发现方式", "状态", "救助金额"]
+
+
+def damaged_township(path: Path) -> Path:
+    """Three households and rows the merge must not take: no key, an orphan, no case number.
+
+    家庭成员 has two columns outside the schema (微信号, 登记日期); 人均可支配收入 holds
+    text that is not a number on one row.
+    """
+    return write_township(path, {
+        "监测户": [
+            HOUSEHOLD_HEADERS,
+            ["Z-01", "新村乡", "东庄", "张三", "130434198001011234", 2, "边缘易致贫户", 5000, "13800000001"],
+            ["Z-02", "新村乡", "东庄", "李四", "130434198202021238", 1, "脱贫不稳定户", "五千元", "13800000002"],
+            [None, "新村乡", "东庄", "王五", "130434198303031231", 1, "脱贫不稳定户", 4000, None],
+        ],
+        "家庭成员": [
+            MEMBER_HEADERS,
+            ["Z-01", "张三", "130434198001011234", "户主", "zs001", dt.date(2020, 3, 1)],
+            ["Z-01", "张小", "130434201001011236", "子女", None, None],
+            ["Z-02", "李四", "130434198202021238", "户主", "ls002", dt.date(2020, 4, 2)],
+            ["Z-99", "赵六", "130434199001011230", "户主", None, None],
+            [None, "钱七", "130434199101011232", "子女", None, None],
+        ],
+        "救助": [
+            CASE_HEADERS,
+            ["ZC-1", "Z-01", "因病", dt.date(2020, 5, 6), "自下而上申请", "已支付", 3000],
+            [None, "Z-02", "因病", dt.date(2020, 6, 6), "自下而上申请", "已发现", None],
+            ["ZC-3", "Z-77", "因学", dt.date(2020, 7, 6), "自下而上申请", "已发现", None],
+        ],
+    })
+
+
+# -- the sample county ------------------------------------------------------------------------
+
+def test_sample_county_sheets_in_order(merged):
+    result, sheets = merged
+    assert list(sheets) == [SUMMARY_SHEET, *DATA_SHEETS, ISSUES_SHEET, DUPLICATES_SHEET,
+                            SOURCES_SHEET, REJECTED_SHEET]
+    assert result.exit_code == 0
+    assert [f.township for f in result.merged] == ["北皋镇", "双井镇", "德政镇", "魏城镇"]
+
+
+def test_row_accounting_adds_up(sample, merged):
+    result, sheets = merged
+    for spec in SHEETS:
+        total = result.sheets[spec.key]
+        expected = sum(counts[spec.key] for counts in sample.counts.values())
+        assert total.read == expected, spec.key
+        assert total.read == total.written + total.rejected, spec.key
+        assert len(sheets[spec.name]) - 2 == total.written, spec.key
+        assert total.sheets == [spec.name]
+        for f in result.merged:
+            count = f.rows[spec.key]
+            assert count.read == count.taken + count.rejected
+    assert result.sheets["members"].rejected == 1  # the planted orphan
+    assert result.rejected == 1
+    assert len(table(sheets, REJECTED_SHEET)) == result.rejected
+    # The same identity, per file and sheet, in 来源.
+    for row in table(sheets, SOURCES_SHEET):
+        if row["状态"] != "已汇总":
+            continue
+        for spec in SHEETS:
+            read, taken, rejected = (row[f"{spec.name}·{w}"] for w in ("读取", "入库", "未入库"))
+            assert read == taken + rejected
+
+
+def test_summary_sheet_counts_and_chart(sample, merged, tmp_path):
+    result, sheets = merged
+    rows = sheets[SUMMARY_SHEET]
+    headers = rows[1]
+    townships = {r[0]: dict(zip(headers, r, strict=True)) for r in rows[2:6]}
+    assert set(townships) == set(sample.counts)
+    for name, counts in sample.counts.items():
+        assert townships[name]["监测户"] == counts["households"]
+    total = dict(zip(headers, rows[6], strict=True))
+    assert total["乡镇"] == "全县合计"
+    assert total["监测户"] == sum(c["households"] for c in sample.counts.values())
+    assert total["家庭成员"] == result.sheets["members"].written
+    assert total["监测户"] == sum(total[g] for g in ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户",
+                                                 "其他户类型"))
+    assert 0 < total["回访覆盖率"] <= 1
+    book = openpyxl.load_workbook(result.output)
+    assert len(book[SUMMARY_SHEET]._charts) == 1
+
+
+def test_duplicates_listed_with_both_sources(sample, merged):
+    result, sheets = merged
+    manifest = json.loads(sample.manifest.read_text(encoding="utf-8"))
+    planted = next(m for m in manifest["mistakes"] if m["code"] == "duplicate_id")
+    rows = table(sheets, DUPLICATES_SHEET)
+    assert len(rows) == len(result.duplicates) == 1
+    row = rows[0]
+    assert row["类型"] == "身份证号"
+    assert row["号码"] == planted["value"]
+    assert row["情形"] == "不同乡镇"
+    sides = {(row["甲·来源文件"], row["甲·来源行"]), (row["乙·来源文件"], row["乙·来源行"])}
+    assert sides == {(planted["file"], planted["row"]),
+                     (planted["other"]["file"], planted["other"]["row"])}
+    assert row["甲·来源工作表"] == row["乙·来源工作表"] == "家庭成员"
+    # Both rows stay in 家庭成员.
+    members = table(sheets, "家庭成员")
+    assert sum(1 for m in members if m["身份证号"] == planted["value"]) == 2
+    assert result.as_dict()["duplicates"] == {"id_number": 1, "case_no": 0, "total": 1}
+
+
+def test_skipped_files_named(sample, merged):
+    result, _sheets = merged
+    reasons = {s.path.name: s.reason for s in result.skipped}
+    assert reasons == {
+        sample.lock_file.name: merge.SKIP_LOCK,
+        "说明.txt": merge.SKIP_NOT_WORKBOOK,
+        "manifest.json": merge.SKIP_NOT_WORKBOOK,
+        "县级监测户名单.xlsx": merge.SKIP_NOT_TOWNSHIP,
+    }
+    text = render_summary(result)
+    assert "已跳过 4 个文件：" in text
+    assert f"  {sample.lock_file}：{merge.SKIP_LOCK}" in text
+
+
+def test_issues_are_validates_records(sample, merged):
+    result, sheets = merged
+    expected = validate_paths(sorted(sample.workbooks.values()), today=TODAY).issues
+    assert sorted(i.as_row() for i in result.issues) == sorted(i.as_row() for i in expected)
+    rows = sheets[ISSUES_SHEET][2:]
+    assert len(rows) == len(expected)
+    assert {r[2] for r in rows} >= {"orphan_row", "id_numeric", "payment_before_filing"}
+
+
+def test_read_back_ids_text_and_provenance(sample, merged):
+    _result, sheets = merged
+    members = table(sheets, "家庭成员")
+    for m in members:
+        assert isinstance(m["身份证号"], str) and m["身份证号"], m
+        assert isinstance(m["户编号"], str)
+    households = table(sheets, "监测户")
+    assert all(isinstance(h["户主身份证号"], str) for h in households)
+    assert all(isinstance(h["联系电话"], str) for h in households if h["联系电话"])
+    # 来源文件 / 来源工作表 / 来源行 point at the township's own cell.
+    for m in members[::25]:
+        source = read_back(sample.out_dir / m["来源文件"])[m["来源工作表"]]
+        original = source[int(m["来源行"]) - 1]
+        assert m["户编号"] in original
+        assert m["姓名"] in original
+    assert {m["来源乡镇"] for m in members} == set(sample.counts)
+
+
+def test_computed_columns_are_values(merged):
+    _result, sheets = merged
+    households = table(sheets, "监测户")
+    assert {h["资格判定"] for h in households} <= {"符合", "不符合", "资料不全"}
+    assert all(isinstance(h["近12月因病支出"], float) for h in households)
+    cases = table(sheets, "救助")
+    assert all(isinstance(c["办结时限"], dt.date) for c in cases)
+
+
+def test_jobs_one_and_two_give_the_same_workbook(sample, merged, tmp_path):
+    result1, sheets1 = merged
+    out = tmp_path / "county2.xlsx"
+    calls = []
+    result2 = merge_workbooks([sample.out_dir], out, jobs=2, today=TODAY,
+                              progress=lambda done, total, name: calls.append((done, total, name)))
+    assert [(done, total) for done, total, _name in calls] == [(i, 5) for i in range(1, 6)]
+    assert {name for _done, _total, name in calls} == {
+        *(p.name for p in sample.workbooks.values()), "县级监测户名单.xlsx"}
+    sheets2 = read_back(out)
+    assert sheets1.keys() == sheets2.keys()
+    for name in sheets1:
+        assert sheets1[name] == sheets2[name], name
+    first, second = result1.as_dict(), result2.as_dict()
+    assert first.pop("output") != second.pop("output")
+    assert first == second
+
+
+def test_as_dict_is_json(merged):
+    result, _sheets = merged
+    data = json.loads(json.dumps(result.as_dict(), ensure_ascii=False))
+    assert data["rows"]["members"] == {
+        "sheet": "家庭成员", "read": result.sheets["members"].read,
+        "written": result.sheets["members"].written, "rejected": 1, "sheets": ["家庭成员"],
+    }
+    assert data["issues"] == {"error": sum(i.is_error for i in result.issues),
+                              "warning": sum(not i.is_error for i in result.issues)}
+    assert data["output"] == str(result.output)
+    assert data["unreadable"] == []
+    assert {f["status"] for f in data["files"]} == {"merged", "skipped"}
+    merged_file = next(f for f in data["files"] if f["status"] == "merged")
+    assert len(merged_file["sha256"]) == 64
+    assert set(merged_file["rows"]) == {s.key for s in SHEETS}
+
+
+def test_render_summary_accounting_table(merged):
+    result, _sheets = merged
+    text = render_summary(result)
+    lines = text.splitlines()
+    assert lines[0] == f"已汇总 4 个乡镇工作簿（魏县 2020 年）→ {result.output}"
+    assert lines[1] == "行数核对（读取 = 写入 + 未入库）："
+    members = result.sheets["members"]
+    member_line = next(line for line in lines if line.startswith("  家庭成员"))
+    assert member_line.split() == ["家庭成员", f"{members.read:,}", f"{members.written:,}", "1", "相符"]
+    assert "未入库：1 行（见“未入库”工作表）" in lines
+    assert "重复：身份证号 1 处，案件编号 0 处（见“重复”工作表）" in lines
+
+
+def test_policy_compared_with_the_county(sample, tmp_path):
+    county = Policy(year=2020, deadline_days=10)
+    result = merge_workbooks([sample.out_dir], tmp_path / "c.xlsx", policy=county, jobs=1, today=TODAY)
+    by_town = {f.township: f for f in result.merged}
+    own = [f for f in result.merged if not f.policy_found]
+    assert len(own) == 1 and own[0].policy_matches is None
+    for f in result.merged:
+        if f.policy_found:
+            assert f.policy_matches is False
+            assert f.policy_differences == ["救助程序时限：15（全县 10）"]
+    assert any(i.code == "policy_mismatch" for i in result.issues)
+    assert len(by_town) == 4
+    rows = table(read_back(result.output), SOURCES_SHEET)
+    assert {r["参数与全县一致"] for r in rows if r["状态"] == "已汇总"} == {"不一致", "无参数表"}
+
+
+def test_libreoffice_opens_the_county_workbook(merged, soffice):
+    result, sheets = merged
+    converted = soffice(result.output)
+    book = openpyxl.load_workbook(converted)
+    assert book.sheetnames == list(sheets)
+    assert book["家庭成员"].max_row == len(sheets["家庭成员"])
+    assert book["监测户"]["B3"].value == sheets["监测户"][2][1]
+
+
+# -- damaged inputs -------------------------------------------------------------------------
+
+def test_damaged_inputs_rejected_rows_and_extras(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    damaged_township(folder / "新村乡.xlsx")
+    out = tmp_path / "county.xlsx"
+    result = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    sheets = read_back(out)
+    hh, mm, cs = (result.sheets[k] for k in ("households", "members", "cases"))
+    assert (hh.read, hh.written, hh.rejected) == (3, 2, 1)
+    assert (mm.read, mm.written, mm.rejected) == (5, 3, 2)
+    assert (cs.read, cs.written, cs.rejected) == (3, 1, 2)
+    for total in result.sheets.values():
+        assert total.balanced
+    rejected = table(sheets, REJECTED_SHEET)
+    assert [(r["来源工作表"], r["来源行"], r["户编号"], r["案件编号"], r["原因"]) for r in rejected] == [
+        ("监测户", 4, "", "", "没有户编号"),
+        ("家庭成员", 5, "Z-99", "", "户编号在本工作簿的“监测户”表中不存在"),
+        ("家庭成员", 6, "", "", "没有户编号"),
+        ("救助", 3, "Z-02", "", "没有案件编号"),
+        ("救助", 4, "Z-77", "ZC-3", "户编号在本工作簿的“监测户”表中不存在"),
+    ]
+    assert rejected[1]["行内容"].startswith("户编号：Z-99；姓名：赵六；身份证号：130434199001011230")
+    assert {r["来源文件"] for r in rejected} == {"新村乡.xlsx"}
+    # Extra columns are kept, after the schema columns; the date stays a date.
+    members = table(sheets, "家庭成员")
+    assert sheets["家庭成员"][1][-5:] == ["微信号", "登记日期", "来源文件", "来源工作表", "来源行"]
+    assert [m["微信号"] for m in members] == ["zs001", "", "ls002"]
+    assert members[0]["登记日期"] == dt.date(2020, 3, 1)
+    # A cell that is not a number keeps what the township typed.
+    households = table(sheets, "监测户")
+    assert [h["人均可支配收入"] for h in households] == [5000.0, "五千元"]
+    assert households[0]["来源乡镇"] == "新村乡"
+
+
+def test_unreadable_file_reported_and_merge_continues(sample, tmp_path):
+    folder = copy_sample(sample, tmp_path)
+    bad = folder / "坏文件.xlsx"
+    bad.write_text("户编号,姓名\n1,张三\n", encoding="utf-8")
+    out = tmp_path / "county.xlsx"
+    result = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    assert out.exists()
+    assert [f.name for f in result.unreadable] == ["坏文件.xlsx"]
+    assert result.exit_code == 1
+    assert result.unreadable[0].reason.startswith("坏文件.xlsx：")
+    assert len(result.merged) == 4
+    text = render_summary(result)
+    assert "无法读取 1 个文件（未汇总，请更正后重新汇总）：" in text
+    assert f"  {result.unreadable[0].reason}" in text
+    sources = table(read_back(out), SOURCES_SHEET)
+    assert [r["状态"] for r in sources if r["文件"] == "坏文件.xlsx"] == ["无法读取"]
+    for total in result.sheets.values():
+        assert total.balanced
+
+    strict_out = tmp_path / "strict.xlsx"
+    with pytest.raises(InputError, match="有 1 个文件无法读取（已按 --strict 停止汇总，未写出任何文件）"):
+        merge_workbooks([folder], strict_out, jobs=1, strict=True, today=TODAY)
+    assert not strict_out.exists()
+
+
+def test_output_that_is_an_input_is_refused(sample, tmp_path):
+    target = tmp_path / "魏城镇.xlsx"
+    shutil.copy(sample.workbooks["魏城镇"], target)
+    before = target.read_bytes()
+    with pytest.raises(InputError, match="也是输入文件"):
+        merge_workbooks([target], target, jobs=1)
+    assert target.read_bytes() == before
+
+
+def test_output_inside_an_input_folder_is_skipped_on_rerun(sample, tmp_path):
+    folder = copy_sample(sample, tmp_path)
+    out = folder / "全县汇总.xlsx"
+    merge_workbooks([folder], out, jobs=1, today=TODAY)
+    again = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    assert (out, merge.SKIP_OUTPUT) in [(s.path, s.reason) for s in again.skipped]
+    other = merge_workbooks([folder], tmp_path / "另一个.xlsx", jobs=1, today=TODAY)
+    assert (out, merge.SKIP_COUNTY) in [(s.path, s.reason) for s in other.skipped]
+    assert other.sheets["households"].read == again.sheets["households"].read
+
+
+def test_on_duplicate_error_writes_nothing(sample, tmp_path):
+    out = tmp_path / "county.xlsx"
+    with pytest.raises(FangpinError) as info:
+        merge_workbooks([sample.out_dir], out, jobs=1, on_duplicate="error", today=TODAY)
+    assert not isinstance(info.value, InputError)
+    assert str(info.value).startswith(
+        "发现 1 处重复（身份证号 1 处，案件编号 0 处），已按 --on-duplicate error 停止汇总，未写出任何文件："
+    )
+    manifest = json.loads(sample.manifest.read_text(encoding="utf-8"))
+    planted = next(m for m in manifest["mistakes"] if m["code"] == "duplicate_id")
+    assert f"身份证号 {mask_id(planted['value'])}：" in str(info.value)
+    assert planted["value"] not in str(info.value)
+    assert not out.exists()
+
+
+def test_no_workbooks_found(tmp_path):
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="没有找到可汇总的工作簿"):
+        merge_workbooks([tmp_path], tmp_path / "c.xlsx")
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(InputError, match="找不到"):
+        merge_workbooks([tmp_path / "没有.xlsx"], tmp_path / "c.xlsx")
+
+
+def test_hidden_files_and_folders_skipped(sample, tmp_path):
+    folder = copy_sample(sample, tmp_path)
+    (folder / ".隐藏.xlsx").write_bytes(sample.workbooks["魏城镇"].read_bytes())
+    (folder / ".git").mkdir()
+    (folder / ".git" / "x.xlsx").write_bytes(b"x")
+    found, skipped = merge.discover([folder])
+    reasons = {s.path.name: s.reason for s in skipped}
+    assert reasons[".隐藏.xlsx"] == merge.SKIP_HIDDEN
+    assert reasons[".git"] == merge.SKIP_HIDDEN_DIR
+    assert "x.xlsx" not in reasons
+    assert len(found) == 5  # four townships and the county roster
+
+
+# -- continuation sheets ---------------------------------------------------------------------
+
+def test_continuation_sheets_past_the_row_limit(sample, tmp_path):
+    out = tmp_path / "county.xlsx"
+    result = merge_workbooks([sample.out_dir], out, jobs=1, today=TODAY, max_rows=100)
+    sheets = read_back(out)
+    members = result.sheets["members"]
+    n = members.written
+    assert n == sum(counts["members"] for counts in sample.counts.values()) - 1
+    sizes = [100] * (n // 100) + ([n % 100] if n % 100 else [])
+    assert members.sheets == ["家庭成员"] + [f"家庭成员(续{i})" for i in range(1, len(sizes))]
+    assert [len(sheets[name]) - 2 for name in members.sheets] == sizes
+    assert sheets["家庭成员"][0][0].startswith(
+        f"家庭成员（魏县 2020 年全县汇总，4 个乡镇工作簿）（共 {n} 行，超过 Excel 每个工作表的行数上限，"
+        f"分为 {len(sizes)} 个工作表："
+    )
+    assert sheets["家庭成员(续1)"][0][0] == (
+        f"家庭成员（魏县 2020 年全县汇总，4 个乡镇工作簿）（续1）—— 接“家庭成员”，本表为第 101–200 行，共 {n} 行"
+    )
+    # Rows continue where the previous sheet stopped: none lost, none repeated.
+    rows = [tuple(r) for n in members.sheets for r in sheets[n][2:]]
+    assert len(set(rows)) == n
+    unsplit = read_back(merge_workbooks([sample.out_dir], tmp_path / "u.xlsx", jobs=1,
+                                        today=TODAY).output)
+    assert rows == [tuple(r) for r in unsplit["家庭成员"][2:]]
+    # Sheet order: continuation sheets right after their sheet; each is its own table.
+    names = list(sheets)
+    start = names.index("家庭成员")
+    assert names[start:start + len(sizes)] == members.sheets
+    book = openpyxl.load_workbook(out)
+    last = members.sheets[-1]
+    assert list(book[last].tables.items()) == [(f"members_{len(sizes)}", f"A2:L{sizes[-1] + 2}")]
+    assert result.sheets["visits"].sheets == ["帮扶"] + [f"帮扶(续{i})" for i in range(1, 5)]
+    for total in result.sheets.values():
+        assert total.balanced
+    assert "“家庭成员”超过 Excel 每个工作表的行数上限，分为：" in render_summary(result)
+
+
+def test_row_limit_constant():
+    assert MAX_DATA_ROWS == 1_048_576 - 2
+    with pytest.raises(ValueError):
+        merge_workbooks(["x"], "y.xlsx", max_rows=MAX_DATA_ROWS + 1)
+
+
+def test_tables_cover_every_row(merged):
+    result, sheets = merged
+    book = openpyxl.load_workbook(result.output, read_only=False)
+    for name in DATA_SHEETS:
+        ws = book[name]
+        (table_name, ref), = ws.tables.items()
+        assert ref.endswith(str(len(sheets[name])))
+        assert ws.freeze_panes == "A3"
+        assert [c.value for c in ws[2]] == sheets[name][1]
+
+
+# -- SQLite history ------------------------------------------------------------------------------
+
+def test_sqlite_history_appends_years(sample, tmp_path):
+    db = tmp_path / "history.sqlite"
+    first = merge_workbooks([sample.out_dir], tmp_path / "a.xlsx", jobs=1, today=TODAY, sqlite=db)
+    merge_workbooks([sample.out_dir], tmp_path / "b.xlsx", jobs=1, today=TODAY, sqlite=db, year=2019)
+    years = history_years(db)
+    assert years["家庭成员"] == [2019, 2020]
+    members = read_history(db, "家庭成员", year=2020)
+    assert len(members) == first.sheets["members"].written
+    assert list(members.columns[:2]) == ["年度", "来源乡镇"]
+    assert list(members.columns[-3:]) == ["来源文件", "来源工作表", "来源行"]
+    assert members["身份证号"].map(type).eq(str).all()
+    assert len(read_history(db, "未入库", year=2020)) == 1
+    # Re-running a year replaces it and leaves the other year alone.
+    merge_workbooks([sample.out_dir], tmp_path / "c.xlsx", jobs=1, today=TODAY, sqlite=db)
+    assert len(read_history(db, "家庭成员", year=2020)) == len(members)
+    assert len(read_history(db, "家庭成员", year=2019)) == len(members)
