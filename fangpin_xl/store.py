@@ -14,7 +14,9 @@ county workbook. Layout of the database:
 * types: ID numbers, phone numbers and all other text are TEXT (never
   numbers, so leading zeros and the 18th digit survive); money REAL; counts
   INTEGER; dates TEXT in ISO form ``2020-08-25`` (SQLite has no date type and
-  ISO text sorts and compares correctly).
+  ISO text sorts and compares correctly). A column's type is set by the first
+  rows that create it; a number column holding a few texts a township typed
+  ("五千元", kept by the merge) is REAL, where such texts stay text.
 
 Writing a year replaces that year's rows only: in one transaction, every
 table given loses its rows of that year and gets the new ones; other years
@@ -204,13 +206,34 @@ def _column(series: pd.Series) -> tuple[str, list]:
     else:
         values = series.to_numpy(dtype=object, na_value=None).copy()
         strings = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-        other = ~strings & ~missing
-        for i in np.flatnonzero(other):
-            values[i] = _text(values[i])
-        kind = _TEXT
+        numbers = np.fromiter(
+            (isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_) for v in values),
+            dtype=bool, count=len(values),
+        ) & ~missing
+        if (numbers.sum() > strings.sum() and not (~strings & ~numbers & ~missing).any()
+                and not any(_numeric_text(v) for v in values[strings])):
+            # A number column holding a few texts a township typed (a money
+            # cell "五千元"): REAL keeps the numbers numbers and the texts text
+            # (SQLite would turn a text like "01234" into a number, hence the check).
+            for i in np.flatnonzero(numbers):
+                values[i] = float(values[i])
+            kind = _REAL
+        else:
+            other = ~strings & ~missing
+            for i in np.flatnonzero(other):
+                values[i] = _text(values[i])
+            kind = _TEXT
     values = np.asarray(values, dtype=object)
     values[missing] = None
     return kind, values.tolist()
+
+
+def _numeric_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _text(value: Any) -> str:

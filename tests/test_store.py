@@ -114,3 +114,15 @@ def test_not_a_database(tmp_path):
 def test_read_missing_database(tmp_path):
     with pytest.raises(InputError, match="找不到历史数据库"):
         read_history(tmp_path / "none.sqlite", "监测户")
+
+
+def test_number_column_with_a_typed_text_stays_numeric(tmp_path):
+    db = tmp_path / "h.sqlite"
+    frame = pd.DataFrame({"人均可支配收入": pd.Series([5000.0, "五千元", None, 3200], dtype=object)})
+    write_history(db, 2020, {"监测户": frame})
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT 人均可支配收入, typeof(人均可支配收入) FROM 监测户 ORDER BY rowid").fetchall()
+    declared = {r[1]: r[2] for r in con.execute("PRAGMA table_info(监测户)")}
+    con.close()
+    assert rows == [(5000.0, "real"), ("五千元", "text"), (None, "null"), (3200.0, "real")]
+    assert declared["人均可支配收入"] == "REAL"
