@@ -68,9 +68,9 @@ from .schema import (
     YESNO,
     Column,
 )
+from .workbook.discover import discover
 
 #: Workbook suffixes ``validate_paths`` picks up when given a folder.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CHECK_DATE_KEY = "check_date"
 #: Where the template puts the 参数 values (docs/WORKBOOK-LAYOUT.md): column C from row 3.
 _POLICY_VALUE_COLUMN = "C"
@@ -174,19 +174,8 @@ class ValidationResult:
 # -- reading files ------------------------------------------------------------------
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; a folder gives its workbooks (not Excel's ~$ lock files)."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out += sorted(
-                p for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
-                and not p.name.startswith(("~$", "."))
-            )
-        else:
-            out.append(path)
-    return out
+    """Files as given; a folder gives its own workbooks (the same skip rules as merge)."""
+    return discover(paths, recursive=False)[0]
 
 
 def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
