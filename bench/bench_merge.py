@@ -34,15 +34,16 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from _docs import DOCS, write_section  # bench/ is the script's folder
+
 SECTION = "## 汇总（bench_merge）"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+
 #: "tiny" is a smoke test of the script itself.
 SCALES = {"county": (30, 2000), "city": (200, 2000), "tiny": (3, 40)}
 SEED = 20200101
@@ -359,21 +360,6 @@ def machine(ran: bool = True) -> list[str]:
         + (f"开始时 1 分钟平均负载 {load:.2f}；{time.strftime('%Y-%m-%d')}" if ran
          else "各方法的结果取自此前的单独运行（--with-saved），时间与负载见各表下"),
     ]
-
-
-def write_section(path: Path, title: str, lines: list[str]) -> None:
-    """Replace (or append) the section ``title`` of the markdown file, keeping the others."""
-    text = path.read_text(encoding="utf-8") if path.exists() else (
-        "# 性能测试（benchmarks）\n\n各节由 bench/ 下对应的脚本运行后写入；全部重跑：`./dev bench`。\n"
-    )
-    body = f"{title}\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
