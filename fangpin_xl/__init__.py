@@ -21,7 +21,8 @@ _EXPORTS: dict[str, str] = {
     "FangpinError": "errors", "PolicyError": "errors", "InputError": "errors",
     # eligibility and payout
     "HouseholdResult": "rules", "check_household": "rules", "check_households": "rules",
-    "payout": "payout", "payout_series": "payout", "payout_explain": "payout",
+    # (the module is relief.py: a submodule named payout would shadow the function once imported)
+    "payout": "relief", "payout_series": "relief", "payout_explain": "relief",
     # ID numbers
     "IdCheck": "ids", "validate_id": "ids", "validate_ids": "ids", "normalize_id": "ids",
     "mask_id": "ids", "mask_ids": "ids", "id_gender": "ids", "id_birth_date": "ids",

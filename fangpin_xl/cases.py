@@ -385,7 +385,7 @@ def allowed_relief(cases: pd.DataFrame, households: pd.DataFrame, *, policy: Pol
     ``household_keys`` are ``derive.match_keys`` of the two 户编号 columns when
     the caller has them already.
     """
-    from .payout import payout_series
+    from .relief import payout_series
 
     nan = pd.Series(np.nan, index=cases.index, dtype="float64")
     if "household_no" not in households.columns or "household_no" not in cases.columns \

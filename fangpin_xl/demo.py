@@ -197,7 +197,7 @@ class SampleCounty:
     roster: pd.DataFrame
     #: The planted mistakes (dicts, JSON-ready), see ``write_sample_county``.
     manifest: list[dict[str, Any]]
-    #: Relief amounts are computed only when ``fangpin_xl.payout`` is available.
+    #: Relief amounts are computed only when ``fangpin_xl.relief`` is available.
     relief_computed: bool = True
     #: Valid numbers from outside Handan (not mistakes; validate may warn), per township.
     outside_handan: dict[str, int] = field(default_factory=dict)
@@ -871,7 +871,7 @@ class _Generator:
     def _payout(self, hh: np.ndarray, kind: np.ndarray) -> np.ndarray | None:
         """Relief by the payout table on the household's spending of that kind in the window."""
         try:
-            from .payout import payout_series
+            from .relief import payout_series
         except ImportError:  # the payout module is optional for the sample
             return None
         result = payout_series(

@@ -11,7 +11,16 @@ def test_every_exported_name_resolves_and_is_documented():
             assert value.__doc__, f"{name} has no docstring"
 
 
+def test_no_submodule_shadows_an_exported_name():
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(fangpin_xl.__path__)}
+    assert not modules & set(fangpin_xl.__all__)
+
+
 def test_public_api_works_from_the_package():
+    import fangpin_xl.relief  # noqa: F401 - importing the module must not hide payout()
+
     policy = fangpin_xl.load_policy()
     result = fangpin_xl.check_household("边缘易致贫户", 6000, medical=20000, policy=policy)
     assert (result.status, result.met_text) == ("符合", "收入、因病")

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fangpin_xl.errors import InputError, PolicyError
-from fangpin_xl.payout import payout, payout_explain, payout_series
 from fangpin_xl.policy import GROUPS, SPENDING_KINDS, PayoutTable, load_policy, parse_policy
+from fangpin_xl.relief import payout, payout_explain, payout_series
 
 POLICY = load_policy()
 POOR, EDGE, SUDDEN = GROUPS
