@@ -53,6 +53,7 @@ _CLICK_ZH = {
     "directory": "文件夹",
     "path": "路径",
     "default: {default}": "默认：{default}",
+    "required": "必填",
     "Aborted!": "已中止。",
     "%(prog)s, version %(version)s": "%(prog)s 版本 %(version)s",
     "Got unexpected extra argument ({args})": "多余的参数（{args}）",

@@ -66,3 +66,10 @@ def test_on_duplicate_error_exit_1_writes_nothing(sample, tmp_path, capsys):
     assert code == 1
     assert "错误：" in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_help_is_chinese(capsys):
+    assert main(["merge", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法： fangpin-xl merge [选项] 工作簿或文件夹...")
+    assert "[必填]" in out and "[required]" not in out
