@@ -66,17 +66,35 @@ def spending_window(check_date, policy: Policy) -> tuple[pd.Timestamp, pd.Timest
 # -- cell values -------------------------------------------------------------------
 
 def match_keys(values: pd.Series) -> pd.Series:
-    """Keys as Excel's ``=`` compares them: text, upper-cased; NA where the cell is empty."""
+    """Keys as Excel's ``=`` compares them: text, upper-cased; None where the cell is empty.
+
+    Object dtype, computed without a string-dtype round trip: a 户编号 column is
+    usually upper-case already, which one check over the joined text shows, and
+    then its strings are used as they are.
+    """
     values = _column(values)
-    out = pd.Series(values.to_numpy(dtype=object, na_value=None), index=values.index, dtype=object)
-    present = values.notna().to_numpy(dtype=bool)
-    other = present & ~text_mask(values)
-    if other.any():
-        out[other] = values[other].map(text_cell).to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        present = ~pd.isna(arr)
+        out = arr.copy()
+    else:
+        present = values.notna().to_numpy(dtype=bool)
+        is_text = text_mask(values) & present
+        out = np.full(len(arr), None, dtype=object)
+        out[is_text] = arr[is_text]
+        other = present & ~is_text
+        if other.any():
+            out[other] = values[other].map(text_cell).to_numpy(dtype=object)
     out[~present] = None
-    keys = out.astype("string")
-    keys = keys.where(keys != "")
-    return keys.str.upper()
+    texts = out[present]
+    if len(texts):
+        joined = "".join(texts)
+        # str.upper maps characters one by one, so the whole is unchanged only if every part is.
+        if joined.upper() != joined:
+            texts = pd.Series(texts, dtype=object).str.upper().to_numpy(dtype=object, copy=True)
+        texts[texts == ""] = None
+        out[present] = texts
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def excel_dates(values: pd.Series) -> pd.Series:

@@ -87,10 +87,10 @@ import pandas as pd
 
 from . import followup
 from .derive import derive_cases, derive_households, excel_numbers, match_keys
-from .errors import FangpinError, InputError, PolicyError
+from .errors import FangpinError, InputError
 from .ids import mask_id
 from .issues import ERROR, ISSUE_HEADERS, SEVERITY_LABELS, WARNING, Issue, count_by_severity
-from .policy import GROUPS, Policy, load_policy, policy_differences, policy_from_values
+from .policy import GROUPS, Policy, load_policy, policy_differences
 from .rules import STATUS_ELIGIBLE
 from .schema import (
     CASE_STAGES,
@@ -107,7 +107,7 @@ from .schema import (
     Column,
     Sheet,
 )
-from .validate import check_workbook_ids, cross_file_duplicates
+from .validate import check_workbook_ids, cross_file_duplicates, rules_basis
 from .workbook.discover import (  # noqa: F401 - re-exported for callers and tests
     LOCK_PREFIX,
     SKIP_HIDDEN,
@@ -497,8 +497,7 @@ def _prepare(task: _Task, data, outcome: _Outcome) -> None:
     outcome.sheet_rank = {name: i for i, name in enumerate(data.sheet_names)}
     report.township = _township(data)
     _compare_policy(report, data.policy_values, task.county_policy)
-    rules_policy = task.check_policy or _own_policy(data.policy_values) or Policy()
-    check_date = _check_date(data.policy_values, rules_policy)
+    rules_policy, check_date = rules_basis(data, task.check_policy)
 
     # Which rows are taken.
     households = data.sheets.get("households")
@@ -577,25 +576,6 @@ def _township(data) -> str:
         if values:
             return collections.Counter(values).most_common(1)[0][0]
     return Path(data.path).stem
-
-
-def _own_policy(values) -> Policy | None:
-    if not values:
-        return None
-    try:
-        return policy_from_values(values)
-    except PolicyError:
-        return None
-
-
-def _check_date(values, policy: Policy) -> dt.date:
-    """As validate: the 参数 sheet's 核查基准日, else 31 December of the policy year."""
-    value = (values or {}).get("check_date")
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date(policy.year, 12, 31)
 
 
 def _compare_policy(report: FileReport, values, county: Policy) -> None:

@@ -52,6 +52,7 @@ import pandas as pd
 
 from . import cases as case_checks
 from . import followup
+from .derive import match_keys
 from .errors import FangpinError, PolicyError
 from .ids import id_error_codes, mask_id, mask_ids, validate_ids
 from .issues import ERROR, SEVERITY_LABELS, WARNING, Issue, count_by_severity
@@ -249,6 +250,13 @@ def check_workbook(data, *, policy: Policy | None = None, today: dt.date | None 
     (default: the current date) bounds dates and birth dates.
     """
     return _check(data, policy, today)[0]
+
+
+def rules_basis(data, policy: Policy | None = None) -> tuple[Policy, dt.date]:
+    """The policy and check date ``check_workbook`` applies to ``data`` (merge computes with them)."""
+    file, sheet = Path(data.path).name, _policy_sheet_name(data)
+    rules_policy = policy or _own_policy(data, file, sheet)[0] or Policy()
+    return rules_policy, _check_date(data, rules_policy, file, sheet)[0]
 
 
 def _check(data, policy: Policy | None, today: dt.date | None) -> tuple[list[Issue], _Run]:
@@ -911,39 +919,6 @@ def _empty(values: pd.Series) -> np.ndarray:
     """Missing cells. The reader strips text and turns blank cells into None, so "" never
     reaches here from a workbook; a frame built by hand should do the same."""
     return values.isna().to_numpy().copy()
-
-
-def match_keys(values: pd.Series) -> pd.Series:
-    """``derive.match_keys`` (Excel ``=``: text, case ignored), object dtype, None where empty.
-
-    Same keys (tests compare the two functions), computed without a string-dtype
-    round trip: a 户编号 column is usually upper-case already, which one check
-    over the joined text shows, and then its strings are used as they are.
-    """
-    from .workbook.write import text_cell, text_mask
-
-    arr = values.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        present = ~pd.isna(arr)
-        out = arr.copy()
-    else:
-        present = values.notna().to_numpy(dtype=bool)
-        is_text = text_mask(values) & present
-        out = np.full(len(arr), None, dtype=object)
-        out[is_text] = arr[is_text]
-        other = present & ~is_text
-        if other.any():
-            out[other] = values[other].map(text_cell).to_numpy(dtype=object)
-    out[~present] = None
-    texts = out[present]
-    if len(texts):
-        joined = "".join(texts)
-        # str.upper maps characters one by one, so the whole is unchanged only if every part is.
-        if joined.upper() != joined:
-            texts = pd.Series(texts, dtype=object).str.upper().to_numpy(dtype=object, copy=True)
-        texts[texts == ""] = None
-        out[present] = texts
-    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _texts(values: pd.Series) -> list[str]:

@@ -262,7 +262,7 @@ def test_default_check_date():
 
 
 def test_cell_value_helpers():
-    assert match_keys(pd.Series(["a1", None, "", 7, 7.0, "B "])).tolist() == ["A1", pd.NA, pd.NA, "7", "7", "B "]
+    assert match_keys(pd.Series(["a1", None, "", 7, 7.0, "B "])).tolist() == ["A1", None, None, "7", "7", "B "]
     dates = excel_dates(pd.Series([T("2020-01-02"), "2020-01-02", 43832, None, True], dtype=object))
     assert dates.tolist()[:3] == [T("2020-01-02"), pd.NaT, T("2020-01-02")]
     assert dates.isna().tolist() == [False, True, False, True, True]
@@ -335,3 +335,25 @@ def test_deadlines_equal_the_scalar_definition(found, mode):
         due = workdays.deadline(d, policy=policy)
         assert result.loc[i, "deadline"] == T(due)
         assert result.loc[i, "days_left"] == workdays.workdays_between(CHECK, due, policy=policy)
+
+
+key_values = st.one_of(
+    st.none(), st.just(""), st.just(float("nan")),
+    st.text(alphabet="abcXYZ019-东代固ßǅﬀ ", max_size=6),
+    st.integers(-5, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(key_values, max_size=12))
+def test_match_keys_equals_a_plain_per_cell_reference(values):
+    from fangpin_xl.workbook.write import text_cell
+
+    def reference(value):
+        if value is None or (isinstance(value, float) and value != value):
+            return None
+        text = value if isinstance(value, str) else text_cell(value)
+        return text.upper() or None
+
+    series = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))
+    assert match_keys(series).tolist() == [reference(v) for v in values]

@@ -8,8 +8,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from fangpin_xl import rules
 from fangpin_xl.demo import write_sample_county
@@ -20,7 +18,6 @@ from fangpin_xl.templates import write_township_workbook
 from fangpin_xl.validate import (
     ValidationResult,
     check_workbook,
-    match_keys,
     render_text,
     validate_paths,
 )
@@ -681,18 +678,3 @@ def test_sample_county_rows_add_up(sample):
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
-key_values = st.one_of(
-    st.none(), st.just(""), st.just(float("nan")),
-    st.text(alphabet="abcXYZ019-东代固ßǅﬀ ", max_size=6),
-    st.integers(-5, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32),
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(key_values, max_size=12))
-def test_match_keys_agrees_with_derive(values):
-    from fangpin_xl.derive import match_keys as reference
-
-    series = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))
-    expected = reference(series).astype(object).where(lambda s: s.notna(), None)
-    assert match_keys(series).tolist() == expected.tolist()
