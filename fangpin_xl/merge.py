@@ -107,7 +107,7 @@ from .schema import (
     Column,
     Sheet,
 )
-from .validate import check_workbook_ids, cross_file_duplicates, rules_basis
+from .validate import check_workbook_ids, cross_file_duplicates, policy_text, rules_basis
 from .workbook.discover import (  # noqa: F401 - re-exported for callers and tests
     LOCK_PREFIX,
     SKIP_HIDDEN,
@@ -590,21 +590,9 @@ def _compare_policy(report: FileReport, values, county: Policy) -> None:
     diffs = policy_differences(county, values)
     report.policy_matches = not diffs
     report.policy_differences = [
-        f"{label}：{_plain(found) or '（空）'}（全县 {_plain(expected)}）"
+        f"{label}：{policy_text(found) or '（空）'}（全县 {policy_text(expected)}）"
         for _key, label, expected, found in diffs
     ]
-
-
-def _plain(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _rejected_rows(sd, frame: pd.DataFrame, reasons: np.ndarray) -> list[tuple]:

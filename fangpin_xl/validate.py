@@ -368,10 +368,10 @@ def _policy_mismatches(data, policy: Policy, file: str, sheet: str) -> list[Issu
     out = []
     for key, label, expected, found in policy_differences(policy, data.policy_values):
         cell, row = _policy_cell(data, key)
-        shown = _policy_text(found)
+        shown = policy_text(found)
         out.append(Issue(
             "policy_mismatch", ERROR, file, sheet, cell, row, labels.get(key, label), shown,
-            f"参数“{label}”为 {shown or '（空）'}，县里统一设置为 {_policy_text(expected) or '（空）'}"
+            f"参数“{label}”为 {shown or '（空）'}，县里统一设置为 {policy_text(expected) or '（空）'}"
             "：乡镇请勿修改参数表，请改回或使用县里下发的最新模板。",
         ))
     return out
@@ -392,7 +392,7 @@ def _check_date(data, policy: Policy, file: str, sheet: str) -> tuple[dt.date, l
     )]
 
 
-def _policy_text(value: Any) -> str:
+def policy_text(value: Any) -> str:
     """A parameter as the 参数 sheet shows it: 0.1 stays 0.1, 5000.0 is 5000."""
     if isinstance(value, bool):
         return str(value)
