@@ -47,6 +47,7 @@ import pandas as pd
 from .issues import ERROR, WARNING
 from .policy import GROUPS, KIND_FIELDS, Policy
 from .schema import CASES
+from .text import number_text, number_texts
 from .workdays import CALENDAR_MODE, add_workdays_series
 
 FINDING_COLUMNS = ("code", "severity", "column", "message")
@@ -164,28 +165,6 @@ def day_text(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("")
 
 
-def money_text(value: float) -> str:
-    """6208 → "6208", 6208.5 → "6208.50"."""
-    value = float(value)
-    return str(int(round(value))) if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
-
-
-def _money_texts(values: pd.Series) -> pd.Series:
-    """``money_text`` over a column in numpy; "" where missing."""
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(numbers), "", dtype=object)
-    present = ~np.isnan(numbers)
-    rounded = np.round(numbers)
-    whole = present & (np.abs(numbers - np.where(present, rounded, 0)) < 1e-9)
-    out[whole] = rounded[whole].astype(np.int64).astype(str).astype(object)
-    fraction = present & ~whole
-    out[fraction] = np.char.mod("%.2f", numbers[fraction]).astype(object)
-    return pd.Series(out, index=values.index, dtype=object)
-
-
-money_texts = _money_texts
-
-
 def _timestamp(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day).normalize()
 
@@ -280,8 +259,8 @@ def relief_findings(cases: pd.DataFrame, policy: Policy, allowed: pd.Series | No
     parts = [
         make_findings(
             above_cap, "relief_above_cap", ERROR, "relief_amount",
-            lambda at: "救助金额 " + _money_texts(at(amount))
-            + f" 元，超过单案救助上限 {money_text(cap)} 元：请核减至上限以内。",
+            lambda at: "救助金额 " + number_texts(at(amount))
+            + f" 元，超过单案救助上限 {number_text(cap)} 元：请核减至上限以内。",
         )
     ]
     if allowed is not None:
@@ -291,8 +270,8 @@ def relief_findings(cases: pd.DataFrame, policy: Policy, allowed: pd.Series | No
 
         def messages(at):
             why = "" if detail is None else "（" + at(detail).fillna("").astype(str) + "）"
-            return ("救助金额 " + _money_texts(at(amount)) + " 元，超过按本县救助分档计算的 "
-                    + _money_texts(at(allowed)) + " 元" + why + "：请按救助标准核对金额。")
+            return ("救助金额 " + number_texts(at(amount)) + " 元，超过按本县救助分档计算的 "
+                    + number_texts(at(allowed)) + " 元" + why + "：请按救助标准核对金额。")
         parts.append(make_findings(above, "relief_above_table", ERROR, "relief_amount", messages))
     return concat_findings(parts)
 
@@ -418,7 +397,7 @@ def allowed_relief(cases: pd.DataFrame, households: pd.DataFrame, *, policy: Pol
         result = payout_series(kind[usable], spent[usable], group[usable], policy=policy)
         allowed[usable] = pd.to_numeric(pd.Series(result, index=kind[usable].index), errors="coerce")
         detail[usable] = (kind[usable] + "，" + group[usable] + "，近" + str(policy.spending_window_months)
-                          + "个月" + kind[usable] + "支出 " + _money_texts(spent[usable]) + " 元")
+                          + "个月" + kind[usable] + "支出 " + number_texts(spent[usable]) + " 元")
     return allowed, detail
 
 

@@ -137,16 +137,17 @@ def policy():
 def policy_show(policy_file, year, as_json):
     """显示某一年度生效的参数。"""
     from .policy import load_policy, policy_rows
+    from .text import cell_text, display_width
 
     loaded = load_policy(policy_file, year=year)
     rows = policy_rows(loaded)
     if as_json:
         click.echo(json.dumps({key: value for key, _, value in rows}, ensure_ascii=False, indent=2))
         return
-    width = max(_display_width(label) for _, label, _ in rows)
+    width = max(display_width(label) for _, label, _ in rows)
     for key, label, value in rows:
-        pad = " " * (width - _display_width(label))
-        shown = "（不设）" if value is None else _format_value(value)
+        pad = " " * (width - display_width(label))
+        shown = "（不设）" if value is None else cell_text(value)
         if key == "income.threshold" and not loaded.income_threshold_confirmed():
             shown += "（该年贫困标准未经公开文件核实，请以本县文件为准）"
         click.echo(f"{label}{pad}  {shown}")
@@ -287,16 +288,6 @@ def _progress_bar():
                    err=True, nl=done == total)
 
     return progress
-
-
-def _format_value(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 # -- entry point -------------------------------------------------------------

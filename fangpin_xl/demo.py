@@ -48,7 +48,8 @@ from . import rules, schema
 from .errors import InputError
 from .policy import GROUPS, INCOME_WAIVED_GROUP, SPENDING_KINDS, Policy
 from .schema import SHEETS, SHEETS_BY_KEY
-from .workbook.write import Formats, atomic_output, column_values, new_workbook, text_cell
+from .text import cell_text, column_letter
+from .workbook.write import Formats, atomic_output, column_values, new_workbook
 from .workdays import add_months, add_workdays_series, workday_table
 
 # -- constants -------------------------------------------------------------------
@@ -253,16 +254,6 @@ class SampleResult:
 
 
 # -- small helpers -------------------------------------------------------------------
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
 
 def own_header(sheet: schema.Sheet, column: schema.Column) -> str:
     """The header a township's own sheet uses: the first synonym no other column claims."""
@@ -1213,7 +1204,7 @@ class _Planter:
         value = float(int(number[:15]) * 1000)
         self._set(t, "members", row, "id_number", value)
         own = self.towns[t].layout == "own"
-        self._record("id_numeric", t, "members", row, "id_number", value if own else text_cell(value),
+        self._record("id_numeric", t, "members", row, "id_number", value if own else cell_text(value),
                      "身份证号存成了数字（1.30434E+17），末三位已丢失", original=_mask(number),
                      stored_as="number" if own else "text")
         return True

@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import rules, workdays
 from .policy import KIND_FIELDS, Policy
-from .workbook.write import text_cell, text_mask
+from .text import cell_text, text_mask
 
 #: Output columns, in schema order.
 HOUSEHOLD_COLUMNS = (
@@ -84,7 +84,7 @@ def match_keys(values: pd.Series) -> pd.Series:
         out[is_text] = arr[is_text]
         other = present & ~is_text
         if other.any():
-            out[other] = values[other].map(text_cell).to_numpy(dtype=object)
+            out[other] = values[other].map(cell_text).to_numpy(dtype=object)
     out[~present] = None
     texts = out[present]
     if len(texts):

@@ -76,7 +76,6 @@ import os
 import shutil
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +106,8 @@ from .schema import (
     Column,
     Sheet,
 )
-from .validate import check_workbook_ids, cross_file_duplicates, policy_text, rules_basis
+from .text import cell_text, display_width, pad, text_mask
+from .validate import check_workbook_ids, cross_file_duplicates, rules_basis
 from .workbook.discover import (  # noqa: F401 - re-exported for callers and tests
     LOCK_PREFIX,
     SKIP_HIDDEN,
@@ -121,7 +121,7 @@ from .workbook.discover import (  # noqa: F401 - re-exported for callers and tes
     discover,
 )
 from .workbook.read import read_workbook
-from .workbook.write import atomic_output, text_cell, text_mask
+from .workbook.write import atomic_output
 
 #: Excel's rows per worksheet; a county sheet uses two of them for its title and headers.
 EXCEL_MAX_ROWS = 1_048_576
@@ -590,7 +590,7 @@ def _compare_policy(report: FileReport, values, county: Policy) -> None:
     diffs = policy_differences(county, values)
     report.policy_matches = not diffs
     report.policy_differences = [
-        f"{label}：{policy_text(found) or '（空）'}（全县 {policy_text(expected)}）"
+        f"{label}：{cell_text(found) or '（空）'}（全县 {cell_text(expected)}）"
         for _key, label, expected, found in diffs
     ]
 
@@ -608,7 +608,7 @@ def _rejected_rows(sd, frame: pd.DataFrame, reasons: np.ndarray) -> list[tuple]:
                 continue
             if isinstance(value, pd.Timestamp):
                 value = value.date().isoformat() if value == value.normalize() else str(value)
-            text = text_cell(value) if not isinstance(value, str) else value
+            text = cell_text(value) if not isinstance(value, str) else value
             if text.strip():
                 parts.append(f"{label}：{text}")
         content = "；".join(parts)
@@ -623,7 +623,7 @@ def _rejected_rows(sd, frame: pd.DataFrame, reasons: np.ndarray) -> list[tuple]:
 def _text_or_blank(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return value if isinstance(value, str) else text_cell(value)
+    return value if isinstance(value, str) else cell_text(value)
 
 
 def _restore_failures(sd, frame: pd.DataFrame) -> pd.DataFrame:
@@ -644,7 +644,7 @@ def _restore_failures(sd, frame: pd.DataFrame) -> pd.DataFrame:
         values = values.where(values.notna(), None)
         for change in changes:
             original = change.original
-            values.at[change.row] = original if isinstance(original, str) else text_cell(original)
+            values.at[change.row] = original if isinstance(original, str) else cell_text(original)
         frame[key] = values
     return frame
 
@@ -661,7 +661,7 @@ def _normalise(spec: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
             missing = pd.isna(arr)
             other = ~missing & ~text_mask(values)
             if other.any():
-                arr[other] = [text_cell(v) for v in arr[other]]
+                arr[other] = [cell_text(v) for v in arr[other]]
             arr[missing] = None
             out[column.key] = arr
         else:
@@ -744,7 +744,7 @@ def _duplicate_keys(taken: dict[str, pd.DataFrame], report: FileReport) -> dict[
 
 
 def _keys_frame(frame: pd.DataFrame, key: str, detail: pd.Series, sheet: str) -> pd.DataFrame:
-    numbers = frame[key].map(lambda v: v if isinstance(v, str) else text_cell(v), na_action="ignore")
+    numbers = frame[key].map(lambda v: v if isinstance(v, str) else cell_text(v), na_action="ignore")
     keys = (numbers.astype("string").str.normalize("NFKC")
             .str.replace(r"\s+", "", regex=True).str.upper())
     keys = keys.where(keys != "")
@@ -1548,15 +1548,6 @@ def _frame_of(columns: list[_Col], rows: list[tuple]) -> pd.DataFrame:
 
 # -- the summary a person reads ---------------------------------------------------------------
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
 def render_summary(result: MergeResult) -> str:
     """The merge summary in Chinese: files, row accounting per sheet, duplicates, problems."""
     lines = [
@@ -1570,10 +1561,10 @@ def render_summary(result: MergeResult) -> str:
     rejected = result.rejected
     table.append(["合计", f"{read:,}", f"{written:,}", f"{rejected:,}",
                   "相符" if read == written + rejected else "不相符"])
-    widths = [max(_width(r[i]) for r in [header, *table]) for i in range(len(header))]
+    widths = [max(display_width(r[i]) for r in [header, *table]) for i in range(len(header))]
     lines.append("行数核对（读取 = 写入 + 未入库）：")
     for r in [header, *table]:
-        lines.append("  " + "  ".join(_pad(v, widths[i], right=0 < i < 4) for i, v in enumerate(r)))
+        lines.append("  " + "  ".join(pad(v, widths[i], right=0 < i < 4) for i, v in enumerate(r)))
     for t in result.sheets.values():
         if len(t.sheets) > 1:
             lines.append(f"“{t.name}”超过 Excel 每个工作表的行数上限，分为：{'、'.join(t.sheets)}")

@@ -27,7 +27,8 @@ import pandas as pd
 
 from .errors import InputError, PolicyError
 from .policy import GROUPS, SPENDING_KINDS, PayoutTable, Policy
-from .rules import _INVALID, _MISSING, _classify_number, _number_column, format_amount
+from .rules import _INVALID, _MISSING, _classify_number, _number_column
+from .text import number_text
 
 _KIND_LIST = "、".join(SPENDING_KINDS)
 _GROUP_LIST = "、".join(GROUPS)
@@ -141,16 +142,16 @@ def payout_explain(kind: str, amount: Any, *, group: str, policy: Policy) -> str
     threshold = float(rule.threshold(group))
     table = policy.payout_table(kind, group)
     final = payout(kind, value, group=group, policy=policy)
-    standard = f"{group}{kind}支出标准 {format_amount(threshold)} 元"
+    standard = f"{group}{kind}支出标准 {number_text(threshold)} 元"
     if state == _MISSING:
         return f"未填写{kind}支出，按 0 元计，不予救助（救助金额 0.00 元）。"
     met = value >= threshold if rule.inclusive else value > threshold
     if not met:
         word = "未达到" if rule.inclusive else "未超过"
-        return f"{kind}支出 {format_amount(value)} 元，{word}{standard}，不予救助（救助金额 0.00 元）。"
+        return f"{kind}支出 {number_text(value)} 元，{word}{standard}，不予救助（救助金额 0.00 元）。"
 
     excess = value - threshold
-    head = f"{kind}支出 {format_amount(value)} 元，{standard}，超出部分 {format_amount(excess)} 元"
+    head = f"{kind}支出 {number_text(value)} 元，{standard}，超出部分 {number_text(excess)} 元"
     bands = table.bands
     parts = _band_parts(np.array([excess]), bands)
     lines = []
@@ -162,21 +163,21 @@ def payout_explain(kind: str, amount: Any, *, group: str, policy: Policy) -> str
         paid = amount_in_band * float(ratio)
         raw += paid
         if i + 1 < len(bands):
-            span = f"{format_amount(start)}–{format_amount(bands[i + 1][0])} 元段"
+            span = f"{number_text(start)}–{number_text(bands[i + 1][0])} 元段"
         else:
-            span = f"{format_amount(start)} 元以上段"
-        lines.append(f"{span} {format_amount(amount_in_band)} 元 × {ratio * 100:g}% = {format_amount(paid)} 元")
+            span = f"{number_text(start)} 元以上段"
+        lines.append(f"{span} {number_text(amount_in_band)} 元 × {ratio * 100:g}% = {number_text(paid)} 元")
     if not lines:
         return f"{head}，救助金额 0.00 元（{table.label}）。"
     text = f"{head}，分档计算：" + "；".join(lines)
     if len(lines) > 1:
-        text += f"；合计 {format_amount(raw)} 元"
+        text += f"；合计 {number_text(raw)} 元"
     rounded = float(np.floor(np.round(raw * 100, 6) + 0.5) / 100)
-    if format_amount(rounded) != format_amount(raw):
+    if number_text(rounded) != number_text(raw):
         text += f"，四舍五入为 {rounded:.2f} 元"
     if final < rounded:
         if table.cap is not None and table.cap <= policy.max_relief:
-            text += f"，超过{kind}救助封顶 {format_amount(table.cap)} 元，按封顶计"
+            text += f"，超过{kind}救助封顶 {number_text(table.cap)} 元，按封顶计"
         else:
-            text += f"，超过单案救助上限 {format_amount(policy.max_relief)} 元，按上限计"
+            text += f"，超过单案救助上限 {number_text(policy.max_relief)} 元，按上限计"
     return f"{text}。救助金额 {final:.2f} 元（{table.label}）。"

@@ -50,6 +50,7 @@ from numpy.dtypes import StringDType
 
 from .errors import InputError
 from .policy import GROUPS, INCOME_WAIVED_GROUP, KIND_FIELDS, SPENDING_KINDS, Policy
+from .text import append_number_texts, number_text
 
 STATUS_ELIGIBLE = "符合"
 STATUS_INELIGIBLE = "不符合"
@@ -98,74 +99,6 @@ class HouseholdResult:
     @property
     def eligible(self) -> bool:
         return self.status == STATUS_ELIGIBLE
-
-
-# -- number formatting --------------------------------------------------------
-
-def format_amount(value: float) -> str:
-    """An amount as shown in reasons: at most 6 decimals, no trailing zeros (6000.01, 6000).
-
-    The same steps as ``numpy.round(value, 6)`` (below 1e9) then the shortest
-    representation, so the vectorised twin prints exactly the same text.
-    """
-    number = float(value)
-    # Rounding to 6 decimals hides binary noise (6000.01 − 6000); from 1e9 on a
-    # double has no such digits and rounding would only add noise of its own.
-    rounded = (round(number * 1e6) / 1e6 if abs(number) < 1e9 else number) + 0.0
-    text = repr(rounded)
-    return text[:-2] if text.endswith(".0") else text
-
-
-_CENTS = [""] + [("." + f"{c:02d}").rstrip("0") for c in range(1, 100)]
-_SUFFIX_TABLES: dict[str, np.ndarray] = {}
-
-
-def _cents_table(suffix: str) -> np.ndarray:
-    """The 100 fen endings (".01" … ".99", "" for whole yuan), each followed by ``suffix``."""
-    table = _SUFFIX_TABLES.get(suffix)
-    if table is None:
-        table = _SUFFIX_TABLES[suffix] = np.array([c + suffix for c in _CENTS], dtype=StringDType())
-    return table
-
-
-def _append_amounts(text: Any, values: np.ndarray, suffix: str = "") -> np.ndarray:
-    """``text + format_amount(value) + suffix`` per element (StringDType result).
-
-    ``text`` is a str or a StringDType array of the same length as ``values``.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # huge values take the slow path
-        rounded = np.where(np.abs(values) < 1e9, np.round(values, 6), values) + 0.0
-        cents = np.rint(rounded * 100)
-        # Whole fen below 1e9: the shortest representation is the decimal itself (at
-        # most 15 significant digits), so integer formatting prints the same text as
-        # format_amount, several times faster than formatting floats.
-        fast = (cents / 100 == rounded) & (np.abs(rounded) < 1e9)
-    if fast.all():
-        return _append_cents(text, cents, suffix)
-    out = np.empty(rounded.shape, dtype=StringDType())
-    if fast.any():
-        out[fast] = _append_cents(text if isinstance(text, str) else text[fast], cents[fast], suffix)
-    slow = ~fast
-    shortest = rounded[slow].astype(StringDType())
-    shortest = np.where(np.strings.endswith(shortest, ".0"), np.strings.slice(shortest, 0, -2), shortest)
-    head = text if isinstance(text, str) else text[slow]
-    out[slow] = np.strings.add(np.strings.add(head, shortest), suffix)
-    return out
-
-
-def _append_cents(text: Any, cents: np.ndarray, suffix: str) -> np.ndarray:
-    whole_cents = np.abs(cents).astype(np.int64)
-    negative = cents < 0
-    if negative.any():
-        text = np.strings.add(text, np.where(negative, "-", "").astype(StringDType()))
-    text = np.strings.add(text, (whole_cents // 100).astype(StringDType()))
-    return np.strings.add(text, _cents_table(suffix)[whole_cents % 100])
-
-
-def _format_amounts(values: np.ndarray) -> np.ndarray:
-    """``format_amount`` over an array (StringDType result)."""
-    return _append_amounts("", values)
 
 
 # -- value classification -------------------------------------------------------
@@ -260,10 +193,10 @@ class _Texts:
     """The policy-dependent constant parts of the reasons of one check."""
 
     def __init__(self, policy: Policy, income_line: float):
-        self.income_line_text = format_amount(income_line)
+        self.income_line_text = number_text(income_line)
         self.inclusive = [policy.spending[kind].inclusive for kind in SPENDING_KINDS]
         self.threshold_texts = [
-            [format_amount(policy.spending_threshold(kind, group)) for group in GROUPS]
+            [number_text(policy.spending_threshold(kind, group)) for group in GROUPS]
             for kind in SPENDING_KINDS
         ]
         self._cache: dict[int, list[str]] = {}
@@ -430,12 +363,12 @@ def _check_one(texts: _Texts, income_line: float, policy: Policy, group: Any, in
     key = _complete_key(group_code, income_variant, variants, all_zero)
     slots = {}
     if income_variant in (_INC_OK, _INC_OVER):
-        slots["income"] = format_amount(income_value)
-        slots["income_over"] = format_amount(income_value - income_line)
+        slots["income"] = number_text(income_value)
+        slots["income_over"] = number_text(income_value - income_line)
     for k, (amount, threshold) in enumerate(zip(amounts, thresholds, strict=True)):
         if variants[k] != _SP_NONE:
-            slots[f"amount{k}"] = format_amount(amount)
-            slots[f"short{k}"] = format_amount(threshold - amount)
+            slots[f"amount{k}"] = number_text(amount)
+            slots[f"short{k}"] = number_text(threshold - amount)
     return HouseholdResult(status, _met_labels(income_met_variant, met), _fill(texts.parts(key), slots))
 
 
@@ -643,7 +576,7 @@ def _fill_by_key(key: np.ndarray, texts: _Texts, slot_sources: Mapping[str, Call
                 # Fuse the number with the constant after it (one add fewer per number).
                 following = parts[i + 1] if i + 1 < len(parts) else _Slot()
                 suffix = "" if isinstance(following, _Slot) else following
-                text = _append_amounts(text, slot_sources[part](idx), suffix)
+                text = append_number_texts(text, slot_sources[part](idx), suffix)
                 i += 1 if isinstance(following, _Slot) else 2
         out[idx] = text if isinstance(text, str) else text.tolist()
     return out

@@ -69,6 +69,7 @@ from .schema import (
     YESNO,
     Column,
 )
+from .text import cell_text, number_texts
 from .workbook.discover import discover
 
 #: Workbook suffixes ``validate_paths`` picks up when given a folder.
@@ -368,10 +369,10 @@ def _policy_mismatches(data, policy: Policy, file: str, sheet: str) -> list[Issu
     out = []
     for key, label, expected, found in policy_differences(policy, data.policy_values):
         cell, row = _policy_cell(data, key)
-        shown = policy_text(found)
+        shown = cell_text(found)
         out.append(Issue(
             "policy_mismatch", ERROR, file, sheet, cell, row, labels.get(key, label), shown,
-            f"参数“{label}”为 {shown or '（空）'}，县里统一设置为 {policy_text(expected) or '（空）'}"
+            f"参数“{label}”为 {shown or '（空）'}，县里统一设置为 {cell_text(expected) or '（空）'}"
             "：乡镇请勿修改参数表，请改回或使用县里下发的最新模板。",
         ))
     return out
@@ -386,33 +387,10 @@ def _check_date(data, policy: Policy, file: str, sheet: str) -> tuple[dt.date, l
         return _as_date(value), []
     cell, row = _policy_cell(data, CHECK_DATE_KEY)
     return default, [Issue(
-        "check_date_invalid", WARNING, file, sheet, cell, row, "核查基准日", _plain_text(value),
-        f"核查基准日“{_plain_text(value)}”不是有效日期，已按 {default.isoformat()} 核查"
+        "check_date_invalid", WARNING, file, sheet, cell, row, "核查基准日", cell_text(value),
+        f"核查基准日“{cell_text(value)}”不是有效日期，已按 {default.isoformat()} 核查"
         "：请填写日期，如 2020-12-31。",
     )]
-
-
-def policy_text(value: Any) -> str:
-    """A parameter as the 参数 sheet shows it: 0.1 stays 0.1, 5000.0 is 5000."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float) and not (isinstance(value, float) and pd.isna(value)):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return _plain_text(value)
-
-
-def _plain_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and pd.isna(value):
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return case_checks.money_text(value) if abs(value) < 1e15 else repr(value)
-    return str(value)
 
 
 class _Run:
@@ -576,8 +554,8 @@ class _Run:
         for change in sd.changes:
             column = _column(sd, change.key) if change.key else None
             personal = column is not None and column.type in (ID, PHONE)
-            original = _masked(change.original, self.today) if personal else _plain_text(change.original)
-            value = _masked(change.value, self.today) if personal else _plain_text(change.value)
+            original = _masked(change.original, self.today) if personal else cell_text(change.original)
+            value = _masked(change.value, self.today) if personal else cell_text(change.value)
             kind = column.type if column is not None else ""
             hint = _TYPE_WORDS.get(kind, ("", ""))[1]
             advice = f"（建议直接填写{hint}）" if hint else ""
@@ -602,7 +580,7 @@ class _Run:
             row = change.row or _row_of(change.cell)
             failed.setdefault(change.key, []).append(row)
             personal = column is not None and column.type in (ID, PHONE)
-            original = _masked(change.original, self.today) if personal else _plain_text(change.original)
+            original = _masked(change.original, self.today) if personal else cell_text(change.original)
             what, hint = _TYPE_WORDS.get(column.type if column else "", ("有效值", "有效值"))
             out.append(Issue(
                 "wrong_type", ERROR, self.file, sd.name, change.cell, row,
@@ -932,8 +910,8 @@ def _texts_series(values: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.map({True: "是", False: "否"}).fillna("")
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return case_checks.money_texts(values)
-    return values.map(_plain_text, na_action="ignore").fillna("").astype(str)
+        return number_texts(values)
+    return values.map(cell_text, na_action="ignore").fillna("").astype(str)
 
 
 # -- text report ------------------------------------------------------------------------

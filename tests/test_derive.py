@@ -347,12 +347,12 @@ key_values = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(key_values, max_size=12))
 def test_match_keys_equals_a_plain_per_cell_reference(values):
-    from fangpin_xl.workbook.write import text_cell
+    from fangpin_xl.text import cell_text
 
     def reference(value):
         if value is None or (isinstance(value, float) and value != value):
             return None
-        text = value if isinstance(value, str) else text_cell(value)
+        text = value if isinstance(value, str) else cell_text(value)
         return text.upper() or None
 
     series = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))

@@ -11,14 +11,13 @@ from fangpin_xl.errors import InputError
 from fangpin_xl.policy import GROUPS, load_policy, parse_policy, policy_rows
 from fangpin_xl.rules import (
     HouseholdResult,
-    _format_amounts,
     check_household,
     check_households,
     excel_met_formula,
     excel_param_keys,
     excel_status_formula,
-    format_amount,
 )
+from fangpin_xl.text import number_text
 
 POLICY = load_policy()  # 2020: income threshold 4000 × 1.5 = 6000
 COLUMNS = ["group", "income_per_capita", "medical", "education", "accident", "industry"]
@@ -291,7 +290,7 @@ NUMBER = st.one_of(
 )
 CELL = st.one_of(
     NUMBER,
-    NUMBER.map(format_amount),                            # numeric strings
+    NUMBER.map(number_text),                            # numeric strings
     BOUNDARY.map(lambda v: f" {v} "),
     st.sampled_from(["", "  ", "abc", "5,000元", "１２００", "1e3", "nan", "-", ".", "\t5"]),
     st.just(None),
@@ -322,19 +321,6 @@ def test_scalar_and_vector_agree_on_any_values(rows):
 def test_scalar_and_vector_agree_on_float_columns(rows):
     frame = pd.DataFrame(rows, columns=COLUMNS).astype(dict.fromkeys(COLUMNS[1:], np.float64))
     assert table(frame) == row_by_row(frame)
-
-
-# -- number formatting ----------------------------------------------------------------
-
-def test_format_amount():
-    assert [format_amount(v) for v in (6000.0, 6000.01, 0.01, -0.0, 1e-7, 4999.995, 6000.01 - 6000, 2.5e16)] == [
-        "6000", "6000.01", "0.01", "0", "0", "4999.995", "0.01", "2.5e+16",
-    ]
-
-
-@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300), min_size=1))
-def test_format_amounts_matches_format_amount(values):
-    assert list(_format_amounts(np.array(values))) == [format_amount(v) for v in values]
 
 
 # -- Excel formulas --------------------------------------------------------------------

@@ -56,6 +56,7 @@ import pandas as pd
 from ..errors import FangpinError, InputError
 from ..issues import ERROR, WARNING, Issue
 from ..schema import DATE, INTEGER, MONEY, MONTH, POLICY_SHEET, SHEETS, Sheet
+from ..text import column_letter
 from .coerce import RAW, coerce_column, is_blank
 from .guard import (
     CORRUPT_MESSAGE,
@@ -279,16 +280,6 @@ def find_sheet(candidates, sheet_names) -> str | None:
         if hit is not None:
             return hit
     return None
-
-
-def column_letter(index: int) -> str:
-    """0 → "A", 25 → "Z", 26 → "AA"."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def normalise_header(text: str) -> str:

@@ -42,6 +42,7 @@ from ..schema import (
     Column,
     Sheet,
 )
+from ..text import cell_text, text_mask
 
 #: Excel's row limit, and the data rows a sheet with a title and a header row can hold.
 EXCEL_MAX_ROWS = 1_048_576
@@ -186,39 +187,6 @@ def excel_serials(values: pd.Series) -> pd.Series:
     return pd.Series(serial, index=values.index)
 
 
-def text_mask(values: pd.Series) -> np.ndarray:
-    """Which values are Python strings; value by value only for mixed object columns."""
-    present = values.notna().to_numpy(dtype=bool)
-    if isinstance(values.dtype, pd.StringDtype):
-        return present
-    if values.dtype != object:
-        return np.zeros(len(values), dtype=bool)
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind == "string":
-        return present
-    if kind == "empty":
-        return np.zeros(len(values), dtype=bool)
-    return values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-
-
-def text_cell(value: Any) -> str:
-    """A non-text value that landed in a text column, as the text a user would see."""
-    if isinstance(value, bool | np.bool_):
-        return "是" if value else "否"
-    if isinstance(value, dt.datetime):
-        stamp = pd.Timestamp(value)
-        return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        # 15 significant digits, like Excel: a mangled ID number stays visibly mangled.
-        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else f"{number:.15g}"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    return str(value)
-
-
 def _number_cell(value: Any) -> Any:
     """A value in a number or date column: a float (dates as serials) or the text as it is."""
     if isinstance(value, str):
@@ -251,7 +219,7 @@ def column_values(column: Column, values: pd.Series) -> list:
         out = values.to_numpy(dtype=object, copy=True)
         other = ~missing & ~text_mask(values)
         if other.any():
-            out[other] = values[other].map(text_cell).to_numpy(dtype=object)
+            out[other] = values[other].map(cell_text).to_numpy(dtype=object)
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = np.array(excel_serials(values).to_numpy(), dtype=object)
     elif pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):

@@ -1,0 +1,188 @@
+"""Values as people read them: the one number formatter, cell text, widths, column letters.
+
+Pure and light (numpy and pandas only), so the reader, the core rules and the
+Excel functions can all use it without pulling in a writer.
+
+* ``number_text`` is the one way a number becomes text in a message, a report
+  or the 参数 sheet: at most 6 decimals, no trailing zeros (6000.01, 6000, 0.1).
+  ``number_texts`` and ``append_number_texts`` are its vectorised twins and
+  print exactly the same text (a property test holds them to it).
+* ``cell_text`` is any cell value as a user sees it: dates as ISO dates,
+  booleans as 是/否, numbers by ``number_text`` (from 1e15 on with Excel's 15
+  significant digits, so a mangled ID number stays visibly mangled).
+* ``display_width`` counts a CJK character as two columns (terminal tables).
+* ``column_letter`` / ``column_index`` / ``split_cell`` convert Excel addresses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.dtypes import StringDType
+
+# -- numbers ---------------------------------------------------------------------------
+
+
+def number_text(value: float) -> str:
+    """A number for people: at most 6 decimals, no trailing zeros (6000.01, 6000, 0.1).
+
+    The same steps as ``numpy.round(value, 6)`` (below 1e9) then the shortest
+    representation, so the vectorised twins print exactly the same text.
+    """
+    number = float(value)
+    # Rounding to 6 decimals hides binary noise (6000.01 − 6000); from 1e9 on a
+    # double has no such digits and rounding would only add noise of its own.
+    rounded = (round(number * 1e6) / 1e6 if abs(number) < 1e9 else number) + 0.0
+    text = repr(rounded)
+    return text[:-2] if text.endswith(".0") else text
+
+
+_CENTS = [""] + [("." + f"{c:02d}").rstrip("0") for c in range(1, 100)]
+_SUFFIX_TABLES: dict[str, np.ndarray] = {}
+
+
+def _cents_table(suffix: str) -> np.ndarray:
+    """The 100 fen endings (".01" … ".99", "" for whole yuan), each followed by ``suffix``."""
+    table = _SUFFIX_TABLES.get(suffix)
+    if table is None:
+        table = _SUFFIX_TABLES[suffix] = np.array([c + suffix for c in _CENTS], dtype=StringDType())
+    return table
+
+
+def append_number_texts(text: Any, values: np.ndarray, suffix: str = "") -> np.ndarray:
+    """``text + number_text(value) + suffix`` per element (StringDType result).
+
+    ``text`` is a str or a StringDType array of the same length as ``values``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values take the slow path
+        rounded = np.where(np.abs(values) < 1e9, np.round(values, 6), values) + 0.0
+        cents = np.rint(rounded * 100)
+        # Whole fen below 1e9: the shortest representation is the decimal itself (at
+        # most 15 significant digits), so integer formatting prints the same text as
+        # number_text, several times faster than formatting floats.
+        fast = (cents / 100 == rounded) & (np.abs(rounded) < 1e9)
+    if fast.all():
+        return _append_cents(text, cents, suffix)
+    out = np.empty(rounded.shape, dtype=StringDType())
+    if fast.any():
+        out[fast] = _append_cents(text if isinstance(text, str) else text[fast], cents[fast], suffix)
+    slow = ~fast
+    shortest = rounded[slow].astype(StringDType())
+    shortest = np.where(np.strings.endswith(shortest, ".0"), np.strings.slice(shortest, 0, -2), shortest)
+    head = text if isinstance(text, str) else text[slow]
+    out[slow] = np.strings.add(np.strings.add(head, shortest), suffix)
+    return out
+
+
+def _append_cents(text: Any, cents: np.ndarray, suffix: str) -> np.ndarray:
+    whole_cents = np.abs(cents).astype(np.int64)
+    negative = cents < 0
+    if negative.any():
+        text = np.strings.add(text, np.where(negative, "-", "").astype(StringDType()))
+    text = np.strings.add(text, (whole_cents // 100).astype(StringDType()))
+    return np.strings.add(text, _cents_table(suffix)[whole_cents % 100])
+
+
+def number_texts(values: pd.Series) -> pd.Series:
+    """``number_text`` over a column; "" where the value is missing or not a number."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(numbers), "", dtype=object)
+    present = np.isfinite(numbers)
+    if present.any():
+        out[present] = append_number_texts("", numbers[present]).tolist()
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+# -- cell values --------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as the text a user would see ("" for an empty cell)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        stamp = pd.Timestamp(value)
+        if pd.isna(stamp):
+            return ""
+        return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return cell_text(pd.Timestamp(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if number != number:  # NaN
+            return ""
+        # 15 significant digits from 1e15 on, like Excel: a mangled ID number stays visibly mangled.
+        return number_text(number) if abs(number) < 1e15 else f"{number:.15g}"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def text_mask(values: pd.Series) -> np.ndarray:
+    """Which values are Python strings; value by value only for mixed object columns."""
+    present = values.notna().to_numpy(dtype=bool)
+    if isinstance(values.dtype, pd.StringDtype):
+        return present
+    if values.dtype != object:
+        return np.zeros(len(values), dtype=bool)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":
+        return present
+    if kind == "empty":
+        return np.zeros(len(values), dtype=bool)
+    return values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+
+
+# -- widths ------------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK, full-width) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` display columns (right-aligned if asked)."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+# -- cell addresses ------------------------------------------------------------------------
+
+_CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def column_letter(index: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "AA"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """"A" → 0, "AA" → 26; "" → -1."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number - 1
+
+
+def split_cell(cell: str) -> tuple[str, int | None]:
+    """"C5" → ("C", 5); anything else → ("", None)."""
+    match = _CELL.fullmatch(cell or "")
+    if match is None:
+        return "", None
+    return match.group(1), int(match.group(2))

@@ -1,0 +1,67 @@
+"""The one number formatter, cell text, display widths and cell addresses."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fangpin_xl.text import (
+    append_number_texts,
+    cell_text,
+    column_index,
+    column_letter,
+    display_width,
+    number_text,
+    number_texts,
+    pad,
+    split_cell,
+)
+
+
+def test_number_text():
+    assert [number_text(v) for v in (6000.0, 6000.01, 0.01, -0.0, 1e-7, 4999.995, 6000.01 - 6000, 2.5e16,
+                                      0.1, 1.5, 6208.5)] == [
+        "6000", "6000.01", "0.01", "0", "0", "4999.995", "0.01", "2.5e+16", "0.1", "1.5", "6208.5",
+    ]
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300), min_size=1))
+def test_vectorised_number_texts_match_number_text(values):
+    assert list(append_number_texts("", np.array(values))) == [number_text(v) for v in values]
+    series = pd.Series(values, index=range(3, 3 + len(values)))
+    assert number_texts(series).tolist() == [number_text(v) for v in values]
+    assert number_texts(series).index.tolist() == series.index.tolist()
+
+
+def test_number_texts_blank_for_missing_and_text():
+    series = pd.Series([5000.0, None, float("nan"), "abc", float("inf")], dtype=object)
+    assert number_texts(series).tolist() == ["5000", "", "", "", ""]
+
+
+def test_cell_text():
+    assert cell_text(None) == "" and cell_text(float("nan")) == "" and cell_text(pd.NaT) == ""
+    assert cell_text(True) == "是" and cell_text(np.bool_(False)) == "否"
+    assert cell_text(dt.datetime(2020, 5, 3)) == "2020-05-03"
+    assert cell_text(dt.datetime(2020, 5, 3, 8, 30)) == "2020-05-03 08:30:00"
+    assert cell_text(pd.Timestamp("2020-05-03")) == "2020-05-03"
+    assert cell_text(dt.date(2020, 5, 3)) == "2020-05-03"
+    assert cell_text(5000.0) == "5000" and cell_text(0.1) == "0.1" and cell_text(12) == "12"
+    # An 18-digit number typed into a number cell: Excel shows 15 significant digits.
+    assert cell_text(130434199001011232.0) == "1.30434199001011e+17"
+    assert cell_text("  文本 ") == "  文本 "
+
+
+def test_display_width_and_pad():
+    assert display_width("监测户") == 6 and display_width("A１") == 3 and display_width("abc") == 3
+    assert pad("户", 4) == "户  " and pad("12", 4, right=True) == "  12"
+
+
+def test_cell_addresses():
+    letters = [column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702, 16383)]
+    assert letters == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]
+    assert [column_index(t) for t in letters] == [0, 25, 26, 51, 52, 701, 702, 16383]
+    assert column_index("") == -1
+    assert split_cell("C5") == ("C", 5) and split_cell("XFD1048576") == ("XFD", 1048576)
+    assert split_cell("") == ("", None) and split_cell("5C") == ("", None)
