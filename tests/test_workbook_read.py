@@ -34,7 +34,9 @@ from fangpin_xl.workbook.read import (
     normalise_header,
     read_policy_values,
     read_sheet_table,
+    read_values,
     read_workbook,
+    sheet_from_values,
 )
 
 T = pd.Timestamp
@@ -170,6 +172,50 @@ def test_township_sheet(tmp_path):
               "工作表“ 监测对象 ”中 L 列“户主姓名”和 A 列“户主”都对应“户主姓名”，已使用 L 列，A 列作为附加列保留"),
         *missing_sheet_issues("城关镇.xlsx", {"households"}, [" 监测对象 "]),
     ]
+
+
+def openpyxl_values(path: Path) -> tuple[dict[str, list[list]], dict[str, list[tuple]]]:
+    """Every sheet's values from A1 and its merged ranges, as an open Excel book hands them over."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    values = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    merged = {ws.title: [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1)
+                         for r in ws.merged_cells.ranges] for ws in wb.worksheets}
+    return values, merged
+
+
+def test_values_read_like_the_file(tmp_path):
+    path = township_workbook(tmp_path / "城关镇.xlsx")
+    values, merged = openpyxl_values(path)
+    from_file = read_workbook(path)
+    from_values = read_values(values, file="城关镇.xlsx", merged=merged)
+    assert from_values.sheet_names == from_file.sheet_names
+    assert from_values.issues == from_file.issues
+    for key, sheet in from_file.sheets.items():
+        other = from_values.sheets[key]
+        pd.testing.assert_frame_equal(other.frame, sheet.frame)
+        assert (other.columns, other.changes, other.failures, other.header_row) == (
+            sheet.columns, sheet.changes, sheet.failures, sheet.header_row)
+
+
+def test_values_with_merged_header_and_members(tmp_path):
+    path = cases_workbook(tmp_path / "救助.xlsx")
+    values, merged = openpyxl_values(path)
+    from_file = read_workbook(path, sheets=(CASES,))
+    from_values = read_values(values, file="救助.xlsx", merged=merged, schema_sheets=(CASES,))
+    pd.testing.assert_frame_equal(from_values.sheets["cases"].frame, from_file.sheets["cases"].frame)
+    assert from_values.sheets["cases"].changes == from_file.sheets["cases"].changes
+
+
+def test_sheet_from_values_matches_headers_by_synonyms():
+    rows = [["说明：单位元", None], ["监测对象类别", "人均纯收入（元）", "户编号"],
+            ["边缘易致贫户", "5,000元", "H1"], [None, None, None], ["脱贫不稳定户", 4000, "H2"]]
+    sheet, issues = sheet_from_values(rows, HOUSEHOLDS, name="核查")
+    assert sheet.frame["group"].tolist() == ["边缘易致贫户", "脱贫不稳定户"]
+    assert sheet.frame["income_per_capita"].tolist() == [5000.0, 4000.0]
+    assert sheet.frame.index.tolist() == [3, 5]
+    assert sheet.columns["income_per_capita"] == "B"
+    assert [c.cell for c in sheet.changes] == ["B3"]
+    assert [i.column for i in issues] == ["乡镇", "村", "户主姓名", "户主身份证号", "家庭人口"]
 
 
 def test_xls_reads_like_xlsx(tmp_path, soffice):

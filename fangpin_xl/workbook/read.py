@@ -45,6 +45,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -144,7 +145,7 @@ def read_workbook(
     path, *, sheets: tuple[Sheet, ...] = SHEETS, limits: Limits | None = None,
     read_policy: bool = True,
 ) -> WorkbookData:
-    """Read the schema sheets (and the 参数 sheet) of one workbook.
+    """Read the schema sheets (and the 参数 sheet) of one workbook file.
 
     Raises InputError (message naming the file) when the file cannot be read
     at all; everything wrong inside a readable workbook is an Issue.
@@ -152,37 +153,71 @@ def read_workbook(
     path = Path(path)
     fmt = check_file(path, limits)
     date1904 = read_date1904(path) if fmt != "xls" else False
+    with _Book(path, fmt) as book:
+        return _read_book(book, path, fmt, date1904, sheets, read_policy)
+
+
+def read_values(
+    sheets: Mapping[str, Sequence[Sequence[Any]]], *, file: str = "本工作簿",
+    merged: Mapping[str, Sequence[tuple[int, int, int, int]]] | None = None,
+    date1904: bool = False, schema_sheets: tuple[Sheet, ...] = SHEETS, read_policy: bool = True,
+) -> WorkbookData:
+    """Read a workbook handed over as values: sheet name → rows of cell values from A1.
+
+    This is how an open Excel book reaches the checks (xlwings gives each
+    sheet's values as lists); the result is exactly what ``read_workbook``
+    gives for the same cells in a file. Empty cells may be None or "".
+    ``merged`` lists each sheet's merged ranges as 0-based (first row, first
+    column, last row, last column), where the caller knows them.
+    """
+    book = _ValuesBook(sheets, merged or {})
+    return _read_book(book, Path(file), "values", date1904, schema_sheets, read_policy)
+
+
+def sheet_from_values(
+    rows: Sequence[Sequence[Any]], spec: Sheet, *, name: str = "", file: str = "本工作簿",
+    date1904: bool = False,
+) -> tuple[SheetData, list[Issue]]:
+    """One table of values (a header row, then data) read as the schema sheet ``spec``.
+
+    Headers are matched by the schema's names and synonyms, exactly as a
+    sheet of a workbook is (title rows above the header are skipped).
+    """
+    return _read_schema_sheet(_values_grid(rows), spec, name or spec.name, file, date1904, WARNING)
+
+
+def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, ...],
+               read_policy: bool) -> WorkbookData:
     file = path.name
     issues: list[Issue] = []
     result: dict[str, SheetData] = {}
     policy_values = None
-    with _Book(path, fmt) as book:
-        names = book.sheet_names
-        for spec in sheets:
-            found = find_sheet(spec.names, names)
-            severity = ERROR if spec.key in ESSENTIAL_SHEETS else WARNING
-            if found is None:
-                also = f"（也可命名为：{'、'.join(spec.synonyms)}）" if spec.synonyms else ""
+    names = book.sheet_names
+    for spec in sheets:
+        found = find_sheet(spec.names, names)
+        severity = ERROR if spec.key in ESSENTIAL_SHEETS else WARNING
+        if found is None:
+            also = f"（也可命名为：{'、'.join(spec.synonyms)}）" if spec.synonyms else ""
+            issues.append(Issue(
+                "missing_sheet", severity, file, spec.name, "", None, "", "",
+                f"缺少工作表“{spec.name}”{also}。工作簿中的工作表：{_listing(names)}",
+            ))
+            continue
+        data, sheet_issues = _read_schema_sheet(
+            book.grid(found), spec, found, file, date1904, severity,
+        )
+        result[spec.key] = data
+        issues.extend(sheet_issues)
+    if read_policy:
+        found = find_sheet((POLICY_SHEET,), names)
+        if found is not None:
+            policy_values = _policy_from_grid(book.grid(found), date1904)
+            if policy_values is None:
+                policy_values = {}
                 issues.append(Issue(
-                    "missing_sheet", severity, file, spec.name, "", None, "", "",
-                    f"缺少工作表“{spec.name}”{also}。工作簿中的工作表：{_listing(names)}",
+                    "policy_header_missing", WARNING, file, found, "", None, "", "",
+                    f"工作表“{found}”中找不到“键”“参数”“值”表头行，未能读取本工作簿的参数",
                 ))
-                continue
-            data, sheet_issues = _read_schema_sheet(
-                book.grid(found), spec, found, file, date1904, severity,
-            )
-            result[spec.key] = data
-            issues.extend(sheet_issues)
-        if read_policy:
-            found = find_sheet((POLICY_SHEET,), names)
-            if found is not None:
-                policy_values = _policy_from_grid(book.grid(found), date1904)
-                if policy_values is None:
-                    policy_values = {}
-                    issues.append(Issue(
-                        "policy_header_missing", WARNING, file, found, "", None, "", "",
-                        f"工作表“{found}”中找不到“键”“参数”“值”表头行，未能读取本工作簿的参数",
-                    ))
     return WorkbookData(path, fmt, list(names), result, policy_values, issues, date1904)
 
 
@@ -411,6 +446,42 @@ class _Book:
         except Exception:  # noqa: BLE001 - report what calamine said, it is the primary reader
             self.close()
             raise _translate(self.path, exc) from None
+
+
+class _ValuesBook:
+    """Sheets handed over as values (from A1), read like a file's sheets."""
+
+    def __init__(self, sheets: Mapping[str, Sequence[Sequence[Any]]],
+                 merged: Mapping[str, Sequence[tuple[int, int, int, int]]]):
+        self.sheet_names = [str(name) for name in sheets]
+        self._sheets = {str(name): rows for name, rows in sheets.items()}
+        self._merged = {str(name): list(ranges) for name, ranges in merged.items()}
+
+    def grid(self, name: str) -> _Grid:
+        return _values_grid(self._sheets[name], self._merged.get(name))
+
+
+def _values_grid(rows: Sequence[Sequence[Any]],
+                 merged: Sequence[tuple[int, int, int, int]] | None = None) -> _Grid:
+    """The used range of A1-based values, as calamine gives it: empty cells "", trimmed."""
+    table = [["" if v is None else v for v in row] for row in rows]
+    filled = [i for i, row in enumerate(table) if any(not is_blank(v) for v in row)]
+    if not filled:
+        return _Grid([])
+    table = table[filled[0]:filled[-1] + 1]
+    cols = [c for row in table for c, v in enumerate(row) if not is_blank(v)]
+    left, right = min(cols), max(cols)
+    table = [(row + [""] * (right + 1 - len(row)))[left:right + 1] for row in table]
+    top, height, width = filled[0], len(table), right + 1 - left
+    ranges = None
+    if merged is not None:
+        ranges = []
+        for r0, c0, r1, c1 in merged:
+            r0, c0, r1, c1 = r0 - top, c0 - left, r1 - top, c1 - left
+            if r1 < 0 or c1 < 0 or r0 >= height or c0 >= width:
+                continue
+            ranges.append((max(r0, 0), max(c0, 0), min(r1, height - 1), min(c1, width - 1)))
+    return _Grid(table, top, left, ranges)
 
 
 def _container(ext: str) -> str:
