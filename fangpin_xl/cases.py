@@ -44,13 +44,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .columns import as_dates, as_numbers, as_text, day_text
+from .findings import concat_findings, make_findings
 from .issues import ERROR, WARNING
+from .keys import match_keys
 from .policy import GROUPS, KIND_FIELDS, Policy
 from .schema import CASES
 from .text import number_text, number_texts
 from .workdays import CALENDAR_MODE, add_workdays_series
-
-FINDING_COLUMNS = ("code", "severity", "column", "message")
 
 #: Stage dates in procedure order.
 STAGE_DATES: tuple[str, ...] = (
@@ -88,81 +89,6 @@ _MONEY_TOLERANCE = 0.005
 
 def header(key: str) -> str:
     return CASES.column(key).header
-
-
-# -- small vectorised helpers ---------------------------------------------------
-
-def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
-
-
-def make_findings(mask, code: str, severity: str, column: str, messages) -> pd.DataFrame:
-    """Findings for the rows where ``mask`` is True.
-
-    ``messages`` is one text, a Series/array aligned with ``mask`` (only the
-    selected rows' messages are used), or a function called with ``at`` — a
-    function that cuts a Series aligned with ``mask`` down to the selected
-    rows — so message texts are built for the selected rows only.
-    """
-    mask = pd.Series(mask).fillna(False).astype(bool)
-    index = mask.index[mask.to_numpy()]
-    if isinstance(messages, str):
-        texts = [messages] * len(index)
-    elif callable(messages):
-        texts = list(messages(lambda series: series.loc[index]) if len(index) else [])
-    else:
-        texts = list(pd.Series(messages, index=mask.index).loc[index])
-    return pd.DataFrame(
-        {"code": code, "severity": severity, "column": column, "message": texts},
-        index=index, columns=list(FINDING_COLUMNS),
-    )
-
-
-def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty_findings()
-    return pd.concat(parts)
-
-
-def as_dates(frame: pd.DataFrame, key: str) -> pd.Series:
-    """Column ``key`` as datetime64 (midnight), NaT where missing, unusable or absent."""
-    if key not in frame.columns:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    values = frame[key]
-    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-        values = pd.to_datetime(values.astype(object), errors="coerce", format="mixed")
-        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-            values = values.astype("datetime64[ns]")
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    return values.dt.normalize()
-
-
-def as_numbers(frame: pd.DataFrame, key: str) -> pd.Series:
-    if key not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[key], errors="coerce").astype("float64")
-
-
-def as_text(frame: pd.DataFrame, key: str) -> pd.Series:
-    """Column ``key`` as stripped text, "" where missing or absent."""
-    if key not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    values = frame[key]
-    arr = values.to_numpy(dtype=object)
-    missing = pd.isna(arr)
-    text = pd.Series(np.where(missing, "", arr), index=frame.index, dtype=object)
-    if pd.api.types.infer_dtype(text, skipna=False) != "string":
-        text = text.astype(str)
-    return text.str.strip()
-
-
-def day_text(values: pd.Series) -> pd.Series:
-    """Dates as ISO text ("2020-05-22"), "" where missing."""
-    return values.dt.strftime("%Y-%m-%d").fillna("")
 
 
 def _timestamp(day: dt.date) -> pd.Timestamp:
@@ -361,7 +287,7 @@ def allowed_relief(cases: pd.DataFrame, households: pd.DataFrame, *, policy: Pol
     ``households`` is indexed by anything and has ``household_no``, ``group``
     and the spending columns (``medical`` … from ``derive_households``).
     NaN where the household, its group or the kind is unknown. ``case_keys`` /
-    ``household_keys`` are ``derive.match_keys`` of the two 户编号 columns when
+    ``household_keys`` are ``keys.match_keys`` of the two 户编号 columns when
     the caller has them already.
     """
     from .relief import payout_series
@@ -371,8 +297,6 @@ def allowed_relief(cases: pd.DataFrame, households: pd.DataFrame, *, policy: Pol
             or not len(cases):
         return nan, pd.Series("", index=cases.index, dtype=object)
     if case_keys is None or household_keys is None:
-        from .derive import match_keys
-
         case_keys = match_keys(cases["household_no"])
         household_keys = match_keys(households["household_no"])
     keys = case_keys.to_numpy(dtype=object)

@@ -8,9 +8,9 @@ cell value:
 
 * a row whose key cell (户编号, 案件编号 on 救助) is empty gets nothing ("" in
   the workbook; NaN / NaT / NA / "" here);
-* household numbers match like Excel's ``=``: exactly, except that letter case
-  is ignored; a number in a text column matches its text (the writer writes it
-  as that text);
+* household numbers match by ``keys.match_keys`` (letter case, width and spaces
+  ignored; a number in a text column matches its text) — Excel's ``=`` ignores
+  case only, so a key spelled in full-width in one sheet differs there;
 * text left in a money or date column (what the reader could not coerce)
   counts as missing — ``SUMPRODUCT`` skips text amounts and a text date is not
   a number;
@@ -37,8 +37,10 @@ import numpy as np
 import pandas as pd
 
 from . import rules, workdays
+from .columns import column_of as _get
+from .columns import excel_dates, excel_numbers
+from .keys import match_keys
 from .policy import KIND_FIELDS, Policy
-from .text import cell_text, text_mask
 
 #: Output columns, in schema order.
 HOUSEHOLD_COLUMNS = (
@@ -48,7 +50,6 @@ CASE_COLUMNS = ("deadline", "days_left")
 #: Case stages after which no deadline is counted.
 CLOSED_STAGES = ("已支付", "已终止")
 
-_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
 
 
 def default_check_date(policy: Policy) -> dt.date:
@@ -65,114 +66,11 @@ def spending_window(check_date, policy: Policy) -> tuple[pd.Timestamp, pd.Timest
 
 # -- cell values -------------------------------------------------------------------
 
-def match_keys(values: pd.Series) -> pd.Series:
-    """Keys as Excel's ``=`` compares them: text, upper-cased; None where the cell is empty.
-
-    Object dtype, computed without a string-dtype round trip: a 户编号 column is
-    usually upper-case already, which one check over the joined text shows, and
-    then its strings are used as they are.
-    """
-    values = _column(values)
-    arr = values.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        present = ~pd.isna(arr)
-        out = arr.copy()
-    else:
-        present = values.notna().to_numpy(dtype=bool)
-        is_text = text_mask(values) & present
-        out = np.full(len(arr), None, dtype=object)
-        out[is_text] = arr[is_text]
-        other = present & ~is_text
-        if other.any():
-            out[other] = values[other].map(cell_text).to_numpy(dtype=object)
-    out[~present] = None
-    texts = out[present]
-    if len(texts):
-        joined = "".join(texts)
-        # str.upper maps characters one by one, so the whole is unchanged only if every part is.
-        if joined.upper() != joined:
-            texts = pd.Series(texts, dtype=object).str.upper().to_numpy(dtype=object, copy=True)
-        texts[texts == ""] = None
-        out[present] = texts
-    return pd.Series(out, index=values.index, dtype=object)
-
-
-def excel_dates(values: pd.Series) -> pd.Series:
-    """A date column as Excel sees it: dates and serial numbers are dates; text and blanks NaT."""
-    values = _column(values)
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        out = values
-        if isinstance(out.dtype, pd.DatetimeTZDtype):
-            out = out.dt.tz_localize(None)
-        return out.astype("datetime64[ns]")
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return _serial_dates(pd.to_numeric(values, errors="coerce"))
-    # Mixed values: text is not a date; numbers are serials; the rest are date objects.
-    objects = values.astype(object).where(~pd.Series(text_mask(values), index=values.index))
-    kinds = objects.map(_date_kind, na_action="ignore")
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    numbers = kinds == "number"
-    if numbers.any():
-        out[numbers] = _serial_dates(pd.to_numeric(objects[numbers], errors="coerce"))
-    dates = kinds == "date"
-    if dates.any():
-        stamps = pd.to_datetime(objects[dates], errors="coerce", utc=False, format="mixed")
-        if isinstance(stamps.dtype, pd.DatetimeTZDtype):
-            stamps = stamps.dt.tz_localize(None)
-        out[dates] = stamps.astype("datetime64[ns]")
-    return out
-
-
-def excel_numbers(values: pd.Series) -> pd.Series:
-    """A money column as ``SUMPRODUCT`` sees it: numbers; text, booleans and blanks NaN."""
-    values = _column(values)
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return pd.Series(np.nan, index=values.index)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = values.astype("float64")
-    else:
-        objects = values.astype(object)
-        real = objects.map(_is_real, na_action="ignore").fillna(False).astype(bool)
-        numbers = pd.to_numeric(objects.where(real), errors="coerce").astype("float64")
-    return numbers.where(np.isfinite(numbers))
-
-
-def _date_kind(value) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "other"
-    if isinstance(value, int | float | np.number):
-        return "number"
-    if isinstance(value, dt.date | np.datetime64):
-        return "date"
-    return "other"
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
-
-
-def _serial_dates(numbers: pd.Series) -> pd.Series:
-    numbers = numbers.astype("float64")
-    numbers = numbers.where(np.isfinite(numbers) & (numbers >= 0) & (numbers < 2_958_466))
-    return (_EXCEL_ORIGIN + pd.to_timedelta(numbers, unit="D")).astype("datetime64[ns]")
-
-
-def _column(values) -> pd.Series:
-    return values if isinstance(values, pd.Series) else pd.Series(values)
-
-
 def _check_timestamp(check_date) -> pd.Timestamp:
     stamp = pd.Timestamp(check_date)
     if pd.isna(stamp):
         raise TypeError("check_date must be a date")
     return stamp.normalize()
-
-
-def _get(frame: pd.DataFrame | None, key: str) -> pd.Series:
-    if frame is None or key not in frame.columns:
-        index = frame.index if frame is not None else pd.RangeIndex(0)
-        return pd.Series(None, index=index, dtype=object)
-    return frame[key]
 
 
 # -- households ----------------------------------------------------------------------

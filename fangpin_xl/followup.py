@@ -1,6 +1,6 @@
 """Follow-up visits (帮扶回访): coverage, overdue households, open problems.
 
-Pure and vectorised. Findings have the shape of ``cases.make_findings``
+Pure and vectorised. Findings have the shape of ``findings.make_findings``
 (code, severity, column, message; indexed like the input frame).
 
 Choices made here, and why:
@@ -30,8 +30,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .cases import as_dates, as_text, day_text, make_findings
+from .columns import as_dates, as_text, column_of, day_text
+from .findings import make_findings
 from .issues import WARNING
+from .keys import match_keys
 from .policy import Policy
 from .schema import HOUSEHOLDS, VISITS
 
@@ -56,7 +58,7 @@ def visit_coverage(households: pd.DataFrame, visits: pd.DataFrame, *, policy: Po
     ``next_visit_due``, ``visits_this_quarter`` (visits from the first day of
     the check date's quarter up to the check date), ``visited_this_quarter``,
     ``monitored`` (not 已消除) and ``overdue``. ``household_keys`` /
-    ``visit_keys`` are ``derive.match_keys`` of the two 户编号 columns when the
+    ``visit_keys`` are ``keys.match_keys`` of the two 户编号 columns when the
     caller has them already.
     """
     check = pd.Timestamp(check_date).normalize()
@@ -94,7 +96,7 @@ def visit_due(households: pd.DataFrame, last_visit: pd.Series, *, policy: Policy
     next_due = _add_months(last_visit, offset)
     since = as_dates(households, "monitored_since")
     first_due = _add_months(since, offset)
-    monitored = ~_column(households, "risk_status").isin([ELIMINATED]).to_numpy()
+    monitored = ~column_of(households, "risk_status").isin([ELIMINATED]).to_numpy()
     never = last_visit.isna().to_numpy()
     overdue = monitored & keys.notna().to_numpy(dtype=bool) & np.where(
         never, (first_due.isna() | (first_due < check)).to_numpy(), (next_due < check).to_numpy()
@@ -106,16 +108,8 @@ def visit_due(households: pd.DataFrame, last_visit: pd.Series, *, policy: Policy
     )
 
 
-def _column(frame: pd.DataFrame, key: str) -> pd.Series:
-    if key not in frame.columns:
-        return pd.Series(None, index=frame.index, dtype=object)
-    return frame[key]
-
-
 def _keys(frame: pd.DataFrame) -> pd.Series:
     """Household numbers matched as the workbook formulas match them (case ignored)."""
-    from .derive import match_keys  # lazily: derive pulls in the workbook writer
-
     if "household_no" not in frame.columns:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
     return match_keys(frame["household_no"])
@@ -168,7 +162,7 @@ def overdue_findings(households: pd.DataFrame, visits: pd.DataFrame, *, policy: 
 
 def problem_findings(visits: pd.DataFrame) -> pd.DataFrame:
     """``visit_problem_open``: a 否 answer with neither a measure nor an escalation."""
-    no = {key: _column(visits, key).isin(_NO_VALUES).to_numpy() for key in GUARANTEES}
+    no = {key: column_of(visits, key).isin(_NO_VALUES).to_numpy() for key in GUARANTEES}
     has_problem = np.logical_or.reduce(list(no.values())) if len(visits) else np.zeros(0, bool)
     # Texts only for the visits that report a problem.
     rows = visits.index[has_problem]

@@ -85,10 +85,12 @@ import numpy as np
 import pandas as pd
 
 from . import followup
-from .derive import derive_cases, derive_households, excel_numbers, match_keys
+from .columns import excel_numbers
+from .derive import derive_cases, derive_households
 from .errors import FangpinError, InputError
 from .ids import mask_id
 from .issues import ERROR, ISSUE_HEADERS, SEVERITY_LABELS, WARNING, Issue, count_by_severity
+from .keys import match_keys
 from .policy import GROUPS, Policy, load_policy, policy_differences
 from .rules import STATUS_ELIGIBLE
 from .schema import (

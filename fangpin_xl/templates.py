@@ -40,8 +40,9 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 
 from . import rules, workdays
-from .derive import default_check_date, match_keys
+from .derive import default_check_date
 from .errors import InputError
+from .keys import match_keys
 from .policy import GROUPS, KIND_FIELDS, SPENDING_KINDS, Policy, policy_rows
 from .schema import (
     CALENDAR_SHEET,

@@ -52,10 +52,11 @@ import pandas as pd
 
 from . import cases as case_checks
 from . import followup
-from .derive import match_keys
+from .columns import as_dates, as_text
 from .errors import FangpinError, PolicyError
 from .ids import id_error_codes, mask_id, mask_ids, validate_ids
 from .issues import ERROR, SEVERITY_LABELS, WARNING, Issue, count_by_severity
+from .keys import match_keys
 from .policy import Policy, policy_differences, policy_from_values, policy_rows
 from .schema import (
     CHOICE,
@@ -414,7 +415,7 @@ class _Run:
         self._keys: dict[tuple[str, str], pd.Series] = {}
 
     def keys(self, sheet_key: str, column: str = "household_no") -> pd.Series:
-        """``derive.match_keys`` of a sheet's key column, computed once per workbook."""
+        """``keys.match_keys`` of a sheet's key column, computed once per workbook."""
         cached = self._keys.get((sheet_key, column))
         if cached is None:
             cached = match_keys(self.sheets[sheet_key].frame[column])
@@ -537,7 +538,7 @@ class _Run:
             elif column.type == PHONE:
                 out += self._phones(sd, column, values, empty)
             elif column.type in (DATE, MONTH):
-                dates = case_checks.as_dates(frame, key)
+                dates = as_dates(frame, key)
                 future = (dates > pd.Timestamp(self.today)).to_numpy()
                 tail = f" 晚于今天（{self.today.isoformat()}）：请核对年份和月份。"
                 head = f"{_header(sd, key)} "
@@ -781,7 +782,7 @@ class _Run:
             policy=self.policy, check_date=self.check_date,
         )
         if "recorded_status" in households.columns:
-            recorded = case_checks.as_text(frame, "recorded_status")
+            recorded = as_text(frame, "recorded_status")
             status = self.derived["status"].astype(str)
             wrong = ((recorded != "") & (status != "") & (recorded != status)).to_numpy()
             reasons = self.derived["reasons"]
@@ -824,7 +825,7 @@ class _Run:
         )
         out = self.findings(sd, findings)
         # Only the years a deadline was actually counted through (discovery to deadline).
-        found = case_checks.as_dates(frame, "found_date")
+        found = as_dates(frame, "found_date")
         due = derived["deadline"]
         spans = pd.DataFrame({"start": found.dt.year, "end": due.dt.year}).dropna().astype(int)
         years = sorted({y for a, b in spans.drop_duplicates().itertuples(index=False)
