@@ -33,7 +33,8 @@ _EXPORTS: dict[str, str] = {
     "add_workdays_series": "workdays", "workdays_between_series": "workdays",
     "calendar_warnings": "workdays",
     # operations
-    "read_workbook": "workbook.read", "validate_paths": "validate", "check_workbook": "validate",
+    "read_workbook": "workbook.read", "read_values": "workbook.read", "validate_paths": "validate",
+    "check_workbook": "checks", "CheckedWorkbook": "checks",
     "merge_workbooks": "merge", "write_township_workbook": "templates",
     "build_templates": "templates", "write_sample_county": "demo",
 }

@@ -27,8 +27,8 @@ HEADER_FILL = "DDEBF7"
 COMMENT_AUTHOR = "fangpin-xl"
 ANNOTATED_SUFFIX = "_标注"
 ISSUES_ONLY_SUFFIX = "_问题"
-_WIDTHS = {"级别": 6, "代码": 22, "文件": 18, "工作表": 10, "单元格": 8, "行": 7, "列": 16, "值": 20,
-           "说明": 80}
+_WIDTHS = {"级别": 6, "问题": 18, "文件": 18, "工作表": 10, "单元格": 8, "行": 7, "列": 16, "值": 20,
+           "说明": 80, "代码": 12}
 _MAX_COMMENT_CHARS = 2000
 
 

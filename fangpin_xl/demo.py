@@ -47,6 +47,7 @@ import pandas as pd
 from . import rules, schema
 from .errors import InputError
 from .policy import GROUPS, INCOME_WAIVED_GROUP, SPENDING_KINDS, Policy
+from .relief import payout_series
 from .schema import SHEETS, SHEETS_BY_KEY
 from .text import cell_text, column_letter
 from .workbook.write import Formats, atomic_output, column_values, new_workbook
@@ -199,7 +200,6 @@ class SampleCounty:
     #: The planted mistakes (dicts, JSON-ready), see ``write_sample_county``.
     manifest: list[dict[str, Any]]
     #: Relief amounts are computed only when ``fangpin_xl.relief`` is available.
-    relief_computed: bool = True
     #: Valid numbers from outside Handan (not mistakes; validate may warn), per township.
     outside_handan: dict[str, int] = field(default_factory=dict)
 
@@ -224,7 +224,6 @@ class SampleCounty:
             "year": self.year,
             "check_date": self.check_date.isoformat(),
             "seed": self.seed,
-            "relief_computed": self.relief_computed,
             "codes": self.codes,
             "mistakes": self.manifest,
             "outside_handan_ids": self.outside_handan,
@@ -474,7 +473,7 @@ class _Generator:
         return SampleCounty(
             county=self.county, area_code=f"{self.area}", year=self.year, check_date=self.check,
             seed=self.seed, townships=towns, roster=roster, manifest=manifest,
-            relief_computed=self.relief_computed, outside_handan=outside,
+            outside_handan=outside,
         )
 
     # -- townships and villages
@@ -722,15 +721,11 @@ class _Generator:
             "medical": sums[:, 0], "education": sums[:, 1],
             "accident": sums[:, 2], "industry": sums[:, 3],
         })
-        checked = rules.check_households(frame, self.policy)
+        checked = rules.check_households(frame, self.policy, reasons=False, conditions=True)
         self.status = checked["status"].to_numpy(dtype=object)
-        waived = self.group == GROUPS.index(INCOME_WAIVED_GROUP)
-        income_ok = waived | (self.income <= self.income_line)
-        thresholds = np.array(
-            [[self.policy.spending_threshold(k, g) for k in SPENDING_KINDS] for g in GROUPS]
-        )[self.group]
-        inclusive = np.array([self.policy.spending[k].inclusive for k in SPENDING_KINDS])
-        self.met = np.where(inclusive, sums >= thresholds, sums > thresholds) & income_ok[:, None]
+        income_ok = checked["income_met"].to_numpy(dtype=bool)
+        met = checked[[f"{field}_met" for field in rules.SPENDING_FIELDS]].to_numpy(dtype=bool)
+        self.met = met & income_ok[:, None]
         rng = self.rng
         recorded = np.where(rng.random(H) < 0.6, self.status, None)
         self.recorded = recorded
@@ -744,10 +739,8 @@ class _Generator:
         take = rng.random(len(hh_e)) < 0.8
         hh_e, kind_e = hh_e[take], kind_e[take]
         # Spending exactly at the threshold gives no relief by the table: no case to open.
-        allowed = self._payout(hh_e, kind_e)
-        if allowed is not None:
-            keep = ~(allowed < 1)
-            hh_e, kind_e = hh_e[keep], kind_e[keep]
+        keep = ~(self._payout(hh_e, kind_e) < 1)
+        hh_e, kind_e = hh_e[keep], kind_e[keep]
         last_e = self.last_event[hh_e, kind_e]
         open_ = (last_e > check - 60) | (rng.random(len(hh_e)) < 0.2)
         # Applications that failed the rules and were terminated after the survey.
@@ -787,9 +780,7 @@ class _Generator:
         last_source = pd.Series(self.e_source[inside], index=e_key[inside]).groupby(level=0).last()
         src = pd.Series(hh * 4 + kind).map(last_source).fillna("自下而上申请").to_numpy(dtype=object)
         self.c_way = np.where(np.isin(src, _DEPARTMENT_SOURCES), "自上而下筛查", "自下而上申请")
-        allowed = self._payout(hh, kind)
-        self.relief_computed = allowed is not None
-        self.c_allowed = np.full(C, np.nan) if allowed is None else allowed
+        self.c_allowed = self._payout(hh, kind)
         self.c_relief = np.where(stage == "已支付", self.c_allowed, np.nan)
 
     def _schedule(self, stage: np.ndarray, found: np.ndarray, latest: np.ndarray,
@@ -859,12 +850,8 @@ class _Generator:
         open_late = np.isin(stage, _OPEN_STAGES) & (due < self.check_day)
         return paid_late | open_late
 
-    def _payout(self, hh: np.ndarray, kind: np.ndarray) -> np.ndarray | None:
+    def _payout(self, hh: np.ndarray, kind: np.ndarray) -> np.ndarray:
         """Relief by the payout table on the household's spending of that kind in the window."""
-        try:
-            from .relief import payout_series
-        except ImportError:  # the payout module is optional for the sample
-            return None
         result = payout_series(
             np.array(SPENDING_KINDS, dtype=object)[kind],
             pd.Series(self.sums[hh, kind]),
@@ -1316,8 +1303,6 @@ class _Planter:
         return True
 
     def _relief_above_table(self, t: int) -> bool:
-        if not self.gen.relief_computed:
-            return False
         allowed = self.allowed[t].to_numpy(dtype=float)
         fits = np.nan_to_num(allowed, nan=np.inf) + 1000 <= self.gen.policy.max_relief
         row = self._pick(t, "cases", self._paid(t, need_allowed=True) & fits)

@@ -446,13 +446,16 @@ def _group_codes(series: pd.Series) -> np.ndarray:
 
 
 def check_households(frame: pd.DataFrame, policy: Policy, year: int | None = None, *,
-                     reasons: bool = True) -> pd.DataFrame:
+                     reasons: bool = True, conditions: bool = False) -> pd.DataFrame:
     """``check_household`` over every row of ``frame``, vectorised.
 
     ``frame`` has the columns ``group`` and ``income_per_capita`` and optionally
     ``medical``, ``education``, ``accident``, ``industry`` (absent = 0). Returns a
     frame with the same index and the columns status, met_text, reasons
     (``reasons=False`` leaves out the reasons column, which takes most of the time).
+    ``conditions=True`` adds one boolean column per condition: ``income_met``
+    (waived counts as met) and ``medical_met`` … ``industry_met`` (the spending
+    rule alone); all False where the status is 资料不全.
     """
     absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if absent:
@@ -510,8 +513,12 @@ def check_households(frame: pd.DataFrame, policy: Policy, year: int | None = Non
     )
     met_text = met_table[met_code]
 
+    out = {"status": status, "met_text": met_text}
+    if conditions:
+        out["income_met"] = income_ok & ~incomplete
+        out.update({f"{field}_met": m & ~incomplete for field, m in zip(SPENDING_FIELDS, met, strict=True)})
     if not reasons:
-        return pd.DataFrame({"status": status, "met_text": met_text}, index=frame.index)
+        return pd.DataFrame(out, index=frame.index)
 
     # reasons: one key per row, then each distinct key's template is filled for its rows.
     ineligible = ~incomplete & ~eligible
@@ -536,11 +543,9 @@ def check_households(frame: pd.DataFrame, policy: Policy, year: int | None = Non
         slot_sources[f"raw{k}"] = column.raw
         slot_sources[f"amount{k}"] = lambda idx, k=k: amounts[k][idx]
         slot_sources[f"short{k}"] = lambda idx, k=k: thresholds[k][idx] - amounts[k][idx]
-    return pd.DataFrame(
-        {"status": status, "met_text": met_text, "reasons": _fill_by_key(key, texts, slot_sources, n)},
-        index=frame.index,
-        columns=list(OUTPUT_COLUMNS),
-    )
+    out["reasons"] = _fill_by_key(key, texts, slot_sources, n)
+    return pd.DataFrame(out, index=frame.index,
+                        columns=[*OUTPUT_COLUMNS, *(c for c in out if c not in OUTPUT_COLUMNS)])
 
 
 def _raw_strings(series: pd.Series, idx: np.ndarray) -> np.ndarray:

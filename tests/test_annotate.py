@@ -64,9 +64,10 @@ def test_annotated_copy(tmp_path, checked):
     rows = list(wb["问题"].iter_rows(values_only=True))
     assert rows[0] == ISSUE_HEADERS
     assert rows[1:] == [
-        ("提醒", "household_size_mismatch", source.name, "监测户", "F3", 3, "家庭人口", "3", issues[0].message),
-        ("错误", "id_check", source.name, "家庭成员", "C4", 4, "身份证号", "130***************",
-         issues[1].message),
+        ("提醒", "家庭人口与成员数不符", source.name, "监测户", "F3", 3, "家庭人口", "3", issues[0].message,
+         "household_size_mismatch"),
+        ("错误", "身份证号校验位错误", source.name, "家庭成员", "C4", 4, "身份证号", "130***************",
+         issues[1].message, "id_check"),
     ]
     assert wb["问题"]["E2"].hyperlink.location == "'监测户'!F3"
     assert wb["问题"]["E3"].hyperlink.location == "'家庭成员'!C4"
@@ -104,7 +105,8 @@ def test_sheet_level_and_other_files_issues(tmp_path, checked):
     out = annotate_workbook(source, issues, tmp_path / "out")
     wb = openpyxl.load_workbook(out)
     rows = list(wb["问题"].iter_rows(min_row=2, values_only=True))
-    assert rows == [("提醒", "missing_sheet", source.name, "援助", None, None, None, None, "缺少工作表“援助”。")]
+    assert rows == [("提醒", "缺少工作表", source.name, "援助", None, None, None, None, "缺少工作表“援助”。",
+                     "missing_sheet")]
     assert wb["问题"]["E2"].hyperlink is None
     assert fill_of(wb["家庭成员"]["C4"]) == ""
 
@@ -140,7 +142,8 @@ def test_xls_gets_an_issue_list_only(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["问题"]
     assert list(wb["问题"].iter_rows(values_only=True))[1] == (
-        "错误", "id_check", "老乡.xls", "家庭成员", "C4", 4, "身份证号", "130***", "校验码不对。")
+        "错误", "身份证号校验位错误", "老乡.xls", "家庭成员", "C4", 4, "身份证号", "130***", "校验码不对。",
+        "id_check")
     assert wb["问题"]["E2"].hyperlink is None
     assert sha256(source) == before
     assert annotation_note(source, out) == (

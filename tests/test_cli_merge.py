@@ -15,9 +15,10 @@ def sample(tmp_path_factory):
     return write_sample_county(out, townships=2, households=20, seed=5, policy=Policy())
 
 
-def test_merge_prints_row_accounting_and_exits_0(sample, tmp_path, capsys):
+def test_merge_prints_row_accounting_and_exits_1_for_data_errors(sample, tmp_path, capsys):
     output = tmp_path / "县.xlsx"
-    assert main(["merge", str(sample.out_dir), "-o", str(output), "--jobs", "1", "--quiet"]) == 0
+    # The sample county carries planted errors: the county workbook is written, the exit code says so.
+    assert main(["merge", str(sample.out_dir), "-o", str(output), "--jobs", "1", "--quiet"]) == 1
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == f"已汇总 2 个乡镇工作簿（魏县 2020 年）→ {output}"
@@ -28,7 +29,7 @@ def test_merge_prints_row_accounting_and_exits_0(sample, tmp_path, capsys):
 
 def test_merge_json_equals_the_library(sample, tmp_path, capsys):
     output = tmp_path / "县.xlsx"
-    assert main(["merge", str(sample.out_dir), "-o", str(output), "--jobs", "1", "--json"]) == 0
+    assert main(["merge", str(sample.out_dir), "-o", str(output), "--jobs", "1", "--json"]) == 1
     printed = json.loads(capsys.readouterr().out)
     library = merge_workbooks([sample.out_dir], tmp_path / "库.xlsx", jobs=1)
     expected = json.loads(json.dumps(library.as_dict(), ensure_ascii=False, default=str))
@@ -41,11 +42,11 @@ def test_merge_json_equals_the_library(sample, tmp_path, capsys):
     assert printed == expected
 
 
-def test_unreadable_file_exit_1_and_strict_exit_2(sample, tmp_path, capsys):
+def test_unreadable_file_exit_2_with_or_without_strict(sample, tmp_path, capsys):
     folder = tmp_path / "乡镇"
     shutil.copytree(sample.out_dir, folder)
     (folder / "坏文件.xlsx").write_text("not a workbook", encoding="utf-8")
-    assert main(["merge", str(folder), "-o", str(tmp_path / "县.xlsx"), "--jobs", "1", "--quiet"]) == 1
+    assert main(["merge", str(folder), "-o", str(tmp_path / "县.xlsx"), "--jobs", "1", "--quiet"]) == 2
     assert "无法读取 1 个文件" in capsys.readouterr().out
     strict = tmp_path / "严格.xlsx"
     assert main(["merge", str(folder), "-o", str(strict), "--jobs", "1", "--strict"]) == 2

@@ -46,7 +46,7 @@ def test_clean_workbook_exits_0(tmp_path, good_id, capsys):
     assert out.splitlines() == [
         "东代固乡.xlsx：错误 0 个，提醒 1 个",
         " 工作表“监测户”",
-        "  A3  户编号  D-1-001  提醒：纳入监测以来没有回访记录（每户每 3 个月至少回访一次）："
+        "  A3  户编号  D-1-001  【提醒：回访逾期】纳入监测以来没有回访记录（每户每 3 个月至少回访一次）："
         "请安排帮扶人回访，并在“帮扶”表登记。",
         "共 1 个文件：错误 0 个，提醒 1 个",
     ]
@@ -58,15 +58,15 @@ def test_errors_exit_1_with_cell_and_json_equals_library(tmp_path, good_id, caps
     before = digest(path)
     assert main(["validate", str(path)]) == 1
     text = capsys.readouterr().out
-    assert " 工作表“监测户”" in text and "  E3  户主身份证号  130***************  校验码应为" in text
+    assert " 工作表“监测户”" in text and "  E3  户主身份证号  130***************  【身份证号校验位错误】校验码应为" in text
     assert "校验码应为" in text
 
     assert main(["validate", str(path), "--json"]) == 1
     printed = json.loads(capsys.readouterr().out)
     library = json.loads(json.dumps(validate_paths([path]).as_dict(), ensure_ascii=False, default=str))
     assert printed == library
-    codes = {issue["code"] for issue in printed["files"][0]["issues"]}
-    assert "id_check" in codes
+    codes = {(issue["code"], issue["title"]) for issue in printed["files"][0]["issues"]}
+    assert ("id_check", "身份证号校验位错误") in codes
     assert digest(path) == before
 
 

@@ -34,6 +34,7 @@ from fangpin_xl.policy import Policy
 from fangpin_xl.schema import SHEETS
 from fangpin_xl.store import history_years, read_history
 from fangpin_xl.validate import validate_paths
+from fangpin_xl.workbook import discover
 
 TODAY = dt.date(2021, 1, 15)
 DATA_SHEETS = [s.name for s in SHEETS]
@@ -135,7 +136,7 @@ def test_sample_county_sheets_in_order(merged):
     result, sheets = merged
     assert list(sheets) == [SUMMARY_SHEET, *DATA_SHEETS, ISSUES_SHEET, DUPLICATES_SHEET,
                             SOURCES_SHEET, REJECTED_SHEET]
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the sample county carries planted errors
     assert [f.township for f in result.merged] == ["北皋镇", "双井镇", "德政镇", "魏城镇"]
 
 
@@ -206,14 +207,14 @@ def test_skipped_files_named(sample, merged):
     result, _sheets = merged
     reasons = {s.path.name: s.reason for s in result.skipped}
     assert reasons == {
-        sample.lock_file.name: merge.SKIP_LOCK,
-        "说明.txt": merge.SKIP_NOT_WORKBOOK,
-        "manifest.json": merge.SKIP_NOT_WORKBOOK,
+        sample.lock_file.name: discover.SKIP_LOCK,
+        "说明.txt": discover.SKIP_NOT_WORKBOOK,
+        "manifest.json": discover.SKIP_NOT_WORKBOOK,
         "县级监测户名单.xlsx": merge.SKIP_NOT_TOWNSHIP,
     }
     text = render_summary(result)
     assert "已跳过 4 个文件：" in text
-    assert f"  {sample.lock_file}：{merge.SKIP_LOCK}" in text
+    assert f"  {sample.lock_file}：{discover.SKIP_LOCK}" in text
 
 
 def test_issues_are_validates_records(sample, merged):
@@ -222,7 +223,8 @@ def test_issues_are_validates_records(sample, merged):
     assert sorted(i.as_row() for i in result.issues) == sorted(i.as_row() for i in expected)
     rows = sheets[ISSUES_SHEET][2:]
     assert len(rows) == len(expected)
-    assert {r[2] for r in rows} >= {"orphan_row", "id_numeric", "payment_before_filing"}
+    assert {r[-1] for r in rows} >= {"orphan_row", "id_numeric", "payment_before_filing"}
+    assert {r[2] for r in rows} >= {"户编号在监测户表中不存在", "身份证号存成了数字", "备案前支付"}
 
 
 def test_read_back_ids_text_and_provenance(sample, merged):
@@ -369,7 +371,7 @@ def test_unreadable_file_reported_and_merge_continues(sample, tmp_path):
     result = merge_workbooks([folder], out, jobs=1, today=TODAY)
     assert out.exists()
     assert [f.name for f in result.unreadable] == ["坏文件.xlsx"]
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input that cannot be read, as for every command
     assert result.unreadable[0].reason.startswith("坏文件.xlsx：")
     assert len(result.merged) == 4
     text = render_summary(result)
@@ -400,7 +402,7 @@ def test_output_inside_an_input_folder_is_skipped_on_rerun(sample, tmp_path):
     out = folder / "全县汇总.xlsx"
     merge_workbooks([folder], out, jobs=1, today=TODAY)
     again = merge_workbooks([folder], out, jobs=1, today=TODAY)
-    assert (out, merge.SKIP_OUTPUT) in [(s.path, s.reason) for s in again.skipped]
+    assert (out, discover.SKIP_OUTPUT) in [(s.path, s.reason) for s in again.skipped]
     other = merge_workbooks([folder], tmp_path / "另一个.xlsx", jobs=1, today=TODAY)
     assert (out, merge.SKIP_COUNTY) in [(s.path, s.reason) for s in other.skipped]
     assert other.sheets["households"].read == again.sheets["households"].read
@@ -437,10 +439,10 @@ def test_hidden_files_and_folders_skipped(sample, tmp_path):
     (folder / ".隐藏.xlsx").write_bytes(sample.workbooks["魏城镇"].read_bytes())
     (folder / ".git").mkdir()
     (folder / ".git" / "x.xlsx").write_bytes(b"x")
-    found, skipped = merge.discover([folder])
+    found, skipped = discover.discover([folder])
     reasons = {s.path.name: s.reason for s in skipped}
-    assert reasons[".隐藏.xlsx"] == merge.SKIP_HIDDEN
-    assert reasons[".git"] == merge.SKIP_HIDDEN_DIR
+    assert reasons[".隐藏.xlsx"] == discover.SKIP_HIDDEN
+    assert reasons[".git"] == discover.SKIP_HIDDEN_DIR
     assert "x.xlsx" not in reasons
     assert len(found) == 5  # four townships and the county roster
 

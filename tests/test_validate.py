@@ -123,9 +123,39 @@ def test_clean_workbook_has_no_issues(tmp_path):
 
 def test_check_workbook_is_pure_over_read_data(tmp_path):
     data = read_workbook(workbook(tmp_path, setter("members", 1, "name", None)))
+    frames = {key: sd.frame.copy() for key, sd in data.sheets.items()}
     first = check_workbook(data, today=TODAY)
-    assert first == check_workbook(data, today=TODAY)
-    assert [i.code for i in first] == ["required_missing"]
+    assert first.issues == check_workbook(data, today=TODAY).issues
+    assert [i.code for i in first.issues] == ["required_missing"]
+    for key, frame in frames.items():
+        pd.testing.assert_frame_equal(data.sheets[key].frame, frame)
+
+
+def test_checked_workbook_holds_what_the_checks_computed(tmp_path):
+    data = read_workbook(workbook(tmp_path))
+    checked = check_workbook(data, today=TODAY)
+    assert checked.data is data and checked.file == "东代固乡.xlsx"
+    assert checked.policy == P and checked.check_date == dt.date(2020, 12, 31)
+    assert checked.basis.source == "workbook"
+    assert checked.key("households").tolist() == ["H1", "H2"]
+    assert checked.ids[("members", "id_number")].normalized.tolist() == [HEAD1, SPOUSE1, HEAD2, CHILD2]
+    assert checked.households["status"].tolist() == ["符合", "不符合"]
+    assert checked.cases["deadline"].tolist() == [pd.Timestamp("2020-07-02")]  # 端午 06-25..27
+    assert checked.errors == 0 and checked.warnings == 0 and checked.issues == ()
+
+
+def test_every_check_declares_its_codes_and_every_code_is_registered():
+    from fangpin_xl.checks import CHECKS
+    from fangpin_xl.issues import CODES
+
+    declared = {code for item in CHECKS for code in item.codes}
+    reader = {"missing_sheet", "empty_sheet", "header_not_found", "missing_column", "duplicate_column",
+              "policy_header_missing", "unreadable"}
+    assert declared | reader == set(CODES)
+    with pytest.raises(ValueError, match="not in issues.CODES"):
+        Issue("made_up", "error", "f", "", "", None, "", "", "")
+    with pytest.raises(ValueError, match="cannot have severity"):
+        Issue("id_check", "warning", "f", "", "", None, "", "", "")
 
 
 # -- cells --------------------------------------------------------------------------------
@@ -309,6 +339,7 @@ def other_people(frames):
     frames["households"]["head_id"] = frames["members"]["id_number"].iloc[[0, 2]].to_numpy()
     frames["spending"]["member_id"] = frames["members"]["id_number"].iloc[[0]].to_numpy()
     frames["aid"]["member_id"] = frames["members"]["id_number"].iloc[[3]].to_numpy()
+    frames["cases"]["case_no"] = ["B1"]
 
 
 def test_same_person_in_two_workbooks(tmp_path):
@@ -573,7 +604,7 @@ def test_as_dict_is_the_json_report(tmp_path):
             "issues": [{
                 "code": "required_missing", "severity": "error", "file": "东代固乡.xlsx",
                 "sheet": "家庭成员", "cell": "B4", "row": 4, "column": "姓名", "value": "",
-                "message": "“姓名”为必填项，不能为空：请补填。",
+                "message": "“姓名”为必填项，不能为空：请补填。", "title": "必填项为空",
             }],
             "annotated": None, "annotation_note": "",
         }],
@@ -618,11 +649,11 @@ def test_render_text(tmp_path):
     assert render_text(result) == (
         "东代固乡.xlsx：错误 1 个，提醒 1 个\n"
         " 工作表“监测户”\n"
-        "  F3  家庭人口  3  提醒：家庭人口填写 3 人，“家庭成员”表中该户有 2 人：请核对家庭人口或补全家庭成员。\n"
+        "  F3  家庭人口  3  【提醒：家庭人口与成员数不符】家庭人口填写 3 人，“家庭成员”表中该户有 2 人：请核对家庭人口或补全家庭成员。\n"
         " 工作表“家庭成员”\n"
-        f"  C4  身份证号  130***************  校验码应为 {SPOUSE1[17]}，实际为 {wrong[17]}：请对照身份证核对后更正。\n"
+        f"  C4  身份证号  130***************  【身份证号校验位错误】校验码应为 {SPOUSE1[17]}，实际为 {wrong[17]}：请对照身份证核对后更正。\n"
         "坏文件.xlsx（无法读取）\n"
-        f"  {result.files[1].issues[0].message}\n"
+        f"  【文件无法读取】{result.files[1].issues[0].message}\n"
         "共 2 个文件：错误 2 个，提醒 1 个，1 个文件无法读取\n"
     )
 

@@ -132,6 +132,10 @@ class WorkbookData:
     policy_values: dict[str, Any] | None
     issues: list[Issue]
     date1904: bool
+    #: 参数 key → the A1 address of its value cell (where the 参数 sheet was read).
+    policy_cells: dict[str, str] = field(default_factory=dict)
+    #: The 参数 sheet's name in this workbook ("" when it has none).
+    policy_sheet: str = ""
 
     @property
     def file(self) -> str:
@@ -208,17 +212,23 @@ def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, 
         )
         result[spec.key] = data
         issues.extend(sheet_issues)
+    policy_cells: dict[str, str] = {}
+    policy_sheet = ""
     if read_policy:
         found = find_sheet((POLICY_SHEET,), names)
         if found is not None:
-            policy_values = _policy_from_grid(book.grid(found), date1904)
-            if policy_values is None:
+            policy_sheet = found
+            read = _policy_from_grid(book.grid(found), date1904)
+            if read is None:
                 policy_values = {}
                 issues.append(Issue(
                     "policy_header_missing", WARNING, file, found, "", None, "", "",
                     f"工作表“{found}”中找不到“键”“参数”“值”表头行，未能读取本工作簿的参数",
                 ))
-    return WorkbookData(path, fmt, list(names), result, policy_values, issues, date1904)
+            else:
+                policy_values, policy_cells = read
+    return WorkbookData(path, fmt, list(names), result, policy_values, issues, date1904,
+                        policy_cells, policy_sheet)
 
 
 def read_policy_values(path, *, limits: Limits | None = None) -> dict[str, Any] | None:
@@ -233,8 +243,8 @@ def read_policy_values(path, *, limits: Limits | None = None) -> dict[str, Any] 
         found = find_sheet((POLICY_SHEET,), book.sheet_names)
         if found is None:
             return None
-        values = _policy_from_grid(book.grid(found), date1904)
-    return {} if values is None else values
+        read = _policy_from_grid(book.grid(found), date1904)
+    return {} if read is None else read[0]
 
 
 def read_sheet_table(
@@ -914,7 +924,8 @@ def _empty_sheet(spec: Sheet, name: str) -> SheetData:
 # --- 参数 sheet ---------------------------------------------------------------
 
 
-def _policy_from_grid(grid: _Grid, date1904: bool) -> dict[str, Any] | None:
+def _policy_from_grid(grid: _Grid, date1904: bool) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """({key: value}, {key: A1 address of the value}) of a 参数 sheet; None without its header row."""
     key_text = normalise_header(POLICY_KEY_HEADER)
     value_text = normalise_header(POLICY_VALUE_HEADER)
     for r, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
@@ -926,7 +937,9 @@ def _policy_from_grid(grid: _Grid, date1904: bool) -> dict[str, Any] | None:
     else:
         return None
     values: dict[str, Any] = {}
-    for row in grid.rows[header + 1:]:
+    cells: dict[str, str] = {}
+    letter = column_letter(grid.left + value_col)
+    for r, row in enumerate(grid.rows[header + 1:], start=header + 1):
         key = row[key_col]
         key = _header_text(key) if not isinstance(key, str) else key.strip()
         if not key:
@@ -937,7 +950,14 @@ def _policy_from_grid(grid: _Grid, date1904: bool) -> dict[str, Any] | None:
             if not parsed.failed.iloc[0] and not parsed.empty.iloc[0]:
                 value = parsed.values.iloc[0].date()
         values[key] = _plain(value)
-    return values
+        cells[key] = f"{letter}{grid.top + r + 1}"
+    return values, cells
+
+
+def policy_table_values(rows: Sequence[Sequence[Any]]) -> dict[str, Any] | None:
+    """{key: value} of a 参数 table handed over as values (header row 键/参数/值 included)."""
+    read = _policy_from_grid(_values_grid(rows), False)
+    return None if read is None else read[0]
 
 
 def _plain(value):

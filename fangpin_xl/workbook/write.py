@@ -96,10 +96,10 @@ def new_workbook(
 ) -> Workbook:
     """An xlsxwriter workbook that writes every value as the type it has.
 
-    ``constant_memory`` streams rows to disk (for the county merge); tables
-    are not available then and ``write_data_sheet`` uses a plain filter.
-    ``created`` fixes the document creation time, which makes the file
-    reproducible byte for byte (the committed templates rely on it).
+    ``constant_memory`` streams rows to disk (for the county merge; tables
+    then need ``add_streamed_table``). ``created`` fixes the document
+    creation time, which makes the file reproducible byte for byte (the
+    committed templates rely on it).
     """
     wb = xlsxwriter.Workbook(
         str(path),
@@ -108,6 +108,7 @@ def new_workbook(
             "strings_to_numbers": False,
             "strings_to_urls": False,
             "constant_memory": constant_memory,
+            "default_date_format": "yyyy-mm-dd",
         },
     )
     wb.worksheet_class = _Worksheet
@@ -333,9 +334,9 @@ def write_data_sheet(
     header_formats = [formats.computed_header if c.computed is not None else formats.header
                       for c in columns]
     if wb.constant_memory:
+        add_streamed_table(ws, 1, last, [c.header for c in columns], table_name or sheet_spec.key)
         for i, column in enumerate(columns):
             ws.write_string(1, i, column.header, header_formats[i])
-        ws.autofilter(1, 0, last, ncols - 1)
     else:
         ws.add_table(1, 0, last, ncols - 1, {
             "name": table_name or sheet_spec.key,
@@ -408,6 +409,39 @@ def write_data_sheet(
             "insert_rows": True, "delete_rows": True,
         })
     return n
+
+
+def add_streamed_table(ws: Worksheet, header_row: int, last_row: int, headers: list[str],
+                       name: str) -> None:
+    """An Excel table over ``header_row``..``last_row`` on a constant-memory worksheet.
+
+    xlsxwriter refuses ``add_table`` in constant-memory mode (and registers
+    every cell of a table in a dict, which costs memory in proportion to the
+    table). The table is added over the header and one row with constant
+    memory off for the call, then its ranges are widened: the table part only
+    records the range, so the result is the table Excel would have made. The
+    caller writes the header row (the header cells the call stored are
+    dropped: a constant-memory sheet cannot write them).
+    """
+    saved = ws.constant_memory
+    ws.constant_memory = False
+    try:
+        status = ws.add_table(header_row, 0, header_row + 1, len(headers) - 1, {
+            "name": name,
+            "style": TABLE_STYLE,
+            "columns": [{"header": h} for h in headers],
+        })
+    finally:
+        ws.constant_memory = saved
+    if status != 0:
+        raise RuntimeError(f"add_table failed ({status}) for {name}")
+    ws.table.pop(header_row, None)
+    table = ws.tables[-1]
+    full = xl_range(header_row, 0, last_row, len(headers) - 1)
+    table["range"] = full
+    table["a_range"] = full
+    if table.get("autofilter"):
+        table["autofilter"] = full
 
 
 def _write_formula(ws: Worksheet, row: int, col: int, formula: str, fmt: Format, value: Any) -> None:

@@ -1,0 +1,54 @@
+"""The 参数 sheet: readable, the county's own values, a usable 核查基准日."""
+
+from __future__ import annotations
+
+from ..issues import Issue, issue
+from ..policy import policy_differences, policy_rows
+from ..text import cell_text, split_cell
+from .context import CHECK_DATE_KEY, Context
+from .registry import check
+
+
+def _cell(ctx: Context, key: str) -> tuple[str, int | None]:
+    cell = ctx.data.policy_cells.get(key, "")
+    return cell, split_cell(cell)[1]
+
+
+@check("policy_invalid")
+def policy_invalid(ctx: Context) -> list[Issue]:
+    if not ctx.basis.own_policy_error:
+        return []
+    message = ctx.basis.own_policy_error.rstrip("。") + "：请使用县里下发的模板中的参数表，不要修改。"
+    return [issue("policy_invalid", ctx.file, ctx.policy_sheet, message=message)]
+
+
+@check("policy_mismatch")
+def policy_mismatch(ctx: Context) -> list[Issue]:
+    """Every 参数 row that differs from the county's policy, when one was given."""
+    county, values = ctx.county_policy, ctx.data.policy_values
+    if county is None or not values:
+        return []
+    labels = {key: label for key, label, _ in policy_rows(county)}
+    out = []
+    for key, label, expected, found in policy_differences(county, values):
+        cell, row = _cell(ctx, key)
+        shown = cell_text(found)
+        out.append(issue(
+            "policy_mismatch", ctx.file, ctx.policy_sheet, cell, row, labels.get(key, label), shown,
+            f"参数“{label}”为 {shown or '（空）'}，县里统一设置为 {cell_text(expected) or '（空）'}"
+            "：乡镇请勿修改参数表，请改回或使用县里下发的最新模板。",
+        ))
+    return out
+
+
+@check("check_date_invalid")
+def check_date_invalid(ctx: Context) -> list[Issue]:
+    bad = ctx.basis.bad_check_date
+    if bad is None:
+        return []
+    cell, row = _cell(ctx, CHECK_DATE_KEY)
+    shown = cell_text(bad)
+    return [issue(
+        "check_date_invalid", ctx.file, ctx.policy_sheet, cell, row, "核查基准日", shown,
+        f"核查基准日“{shown}”不是有效日期，已按 {ctx.check_date.isoformat()} 核查：请填写日期，如 2020-12-31。",
+    )]

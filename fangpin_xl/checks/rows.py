@@ -1,0 +1,71 @@
+"""Checks across the sheets of one workbook: rows of no household, sizes, recorded eligibility."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..columns import as_text
+from ..issues import Issue
+from .context import Context
+from .records import row_issues, value_texts
+from .registry import check
+
+_REFERRING = ("members", "spending", "cases", "visits", "aid")
+
+
+@check("orphan_row")
+def orphan_rows(ctx: Context) -> list[Issue]:
+    """Rows whose 户编号 is not on 监测户."""
+    households = ctx.sheet("households")
+    if households is None or "household_no" not in households.columns:
+        return []
+    known = pd.Index(ctx.key("households").dropna().unique())
+    out: list[Issue] = []
+    for key in _REFERRING:
+        sd = ctx.sheet(key)
+        if sd is None or "household_no" not in sd.columns or not len(sd.frame):
+            continue
+        keys = ctx.key(key)
+        orphan = (keys.notna() & ~keys.isin(known)).to_numpy()
+        out += row_issues(
+            ctx, sd, orphan, "orphan_row", "household_no",
+            f"户编号在“{households.name}”表中不存在：请先在{households.name}表登记该户，或核对户编号。",
+        )
+    return out
+
+
+@check("household_size_mismatch")
+def household_size(ctx: Context) -> list[Issue]:
+    households, members = ctx.sheet("households"), ctx.sheet("members")
+    if (households is None or members is None or not len(members.frame)
+            or "household_no" not in households.columns or "household_size" not in households.columns
+            or "household_no" not in members.columns):
+        return []
+    counts = ctx.key("members").value_counts()
+    keys = ctx.key("households")
+    n = keys.map(counts).fillna(0).astype("int64")
+    size = pd.to_numeric(households.frame["household_size"], errors="coerce")
+    wrong = (keys.notna() & size.notna() & (size != n)).to_numpy()
+    return row_issues(
+        ctx, households, wrong, "household_size_mismatch", "household_size",
+        lambda rows: ("家庭人口填写 " + value_texts(size.loc[rows]) + f" 人，“{members.name}”表中该户有 "
+                      + n.loc[rows].astype(str) + " 人：请核对家庭人口或补全家庭成员。"),
+    )
+
+
+@check("status_mismatch")
+def status_mismatch(ctx: Context) -> list[Issue]:
+    """登记资格 against the rules (``derive``'s 资格判定)."""
+    households = ctx.sheet("households")
+    derived = ctx.households
+    if households is None or derived is None or "recorded_status" not in households.columns:
+        return []
+    recorded = as_text(households.frame, "recorded_status")
+    status = derived["status"].astype(str)
+    wrong = ((recorded != "") & (status != "") & (recorded != status)).to_numpy()
+    reasons = derived["reasons"]
+    return row_issues(
+        ctx, households, wrong, "status_mismatch", "recorded_status",
+        lambda rows: ("登记资格为“" + recorded.loc[rows] + "”，按规则判定为“" + status.loc[rows]
+                      + "”（" + reasons.loc[rows].astype(str) + "）：请核对收入和支出数据，或更正登记资格。"),
+    )

@@ -1,0 +1,30 @@
+"""Follow-up visits (``followup``): households overdue, problems left open."""
+
+from __future__ import annotations
+
+from .. import followup
+from ..issues import Issue
+from .context import Context
+from .records import finding_issues
+from .registry import check
+
+
+@check("visit_overdue")
+def visit_overdue(ctx: Context) -> list[Issue]:
+    households, visits = ctx.sheet("households"), ctx.sheet("visits")
+    if households is None or visits is None or ctx.households is None:
+        return []
+    # derive_households found each household's last visit already.
+    due = followup.visit_due(households.frame, ctx.households["last_visit"], policy=ctx.policy,
+                             check_date=ctx.check_date, household_keys=ctx.key("households"))
+    return finding_issues(ctx, households, followup.overdue_findings(
+        households.frame, visits.frame, policy=ctx.policy, check_date=ctx.check_date, coverage=due,
+    ))
+
+
+@check("visit_problem_open")
+def visit_problem_open(ctx: Context) -> list[Issue]:
+    households, visits = ctx.sheet("households"), ctx.sheet("visits")
+    if households is None or visits is None or ctx.households is None:
+        return []
+    return finding_issues(ctx, visits, followup.problem_findings(visits.frame))

@@ -1,0 +1,252 @@
+"""``merge_workbooks``: find the township workbooks, check them in worker processes, write the county.
+
+Decisions, and why:
+
+* **What is taken** and what goes to 未入库: see ``worker.py``. For every
+  sheet, rows read = rows written + rows rejected, asserted when writing.
+* **Checks** are validate's: each workbook becomes a ``CheckedWorkbook`` in its
+  worker (issues, derived columns, keys), and the problems only several
+  workbooks show are added here, so 问题 holds exactly what validate reports.
+* **Duplicates** are one list (``checks.duplicate_pairs``): an ID number
+  registered twice (on 监测户 or 家庭成员, in one township or two) and a
+  案件编号 used twice. Both rows stay in the data sheets; 重复 lists each repeat
+  next to an earlier occurrence. ``on_duplicate="error"`` stops before
+  anything is written.
+* **Speed.** Files are read and checked in worker processes (``jobs``); the
+  taken rows come back through pickle files in a temporary folder, which
+  bounds the main process's memory at any county size (docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..checks import cross_workbook_issues, duplicate_pairs
+from ..checks.duplicates import ID_KIND, KIND_LABELS, Duplicate
+from ..errors import FangpinError, InputError
+from ..ids import mask_id
+from ..issues import Issue, sort_issues
+from ..policy import Policy, load_policy
+from ..schema import SHEETS
+from ..workbook.discover import Skipped, discover
+from ..workbook.write import MAX_DATA_ROWS
+from .county import (
+    duplicates_table,
+    issues_table,
+    rejected_table,
+    sources_table,
+    summary_table,
+    write_county,
+)
+from .model import (
+    MERGED,
+    ON_DUPLICATE,
+    SKIPPED,
+    UNREADABLE,
+    FileReport,
+    MergeResult,
+    SheetCount,
+    SheetTotal,
+    TownshipRow,
+)
+from .worker import Outcome, Task, process
+
+Progress = Callable[[int, int, str], None]
+
+
+def merge_workbooks(
+    paths: Sequence[str | Path] | str | Path,
+    output: str | Path,
+    *,
+    policy: Policy | str | Path | None = None,
+    year: int | None = None,
+    jobs: int | None = None,
+    on_duplicate: str = "report",
+    strict: bool = False,
+    sqlite: str | Path | None = None,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+    max_rows: int = MAX_DATA_ROWS,
+) -> MergeResult:
+    """Merge township workbooks (files or folders) into the county workbook ``output``.
+
+    ``policy`` is the county's (a Policy or a TOML file; default: the built-in
+    parameters of ``year``); validation uses it when ``policy`` or ``year`` is
+    given, else each workbook's own 参数 sheet, exactly as ``validate`` does.
+    ``jobs`` worker processes read the files (default: the number of cores;
+    1 reads in this process). ``progress(done, total, file name)`` is called
+    as files finish. ``max_rows`` is the data rows per worksheet before a
+    continuation sheet starts.
+
+    Raises ``InputError`` when no workbook is found, when ``output`` is one of
+    the inputs, and (``strict``) when a file cannot be read; ``FangpinError``
+    for duplicates with ``on_duplicate="error"``. Nothing is written then.
+    """
+    started = time.perf_counter()
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValueError(f"on_duplicate must be one of {ON_DUPLICATE}")
+    if not 1 <= int(max_rows) <= MAX_DATA_ROWS:
+        raise ValueError(f"max_rows must be between 1 and {MAX_DATA_ROWS}")
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    output = Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise InputError(f"输出文件 {output} 应为 .xlsx 工作簿。")
+    if output.is_dir():
+        raise InputError(f"输出文件 {output} 是一个文件夹，请给出工作簿文件名，如 全县汇总.xlsx。")
+    county_policy, check_policy = _policies(policy, year)
+    found, skipped = discover(paths, output)
+    if not found:
+        listed = "；".join(f"{s.path.name}（{s.reason}）" for s in skipped[:10])
+        raise InputError("没有找到可汇总的工作簿（.xlsx、.xlsm、.xls）" + (f"：{listed}" if listed else "。"))
+
+    spill = Path(tempfile.mkdtemp(prefix="fangpin-merge-"))
+    try:
+        tasks = [Task(i, path, spill, county_policy, check_policy, today) for i, path in enumerate(found)]
+        outcomes = _run(tasks, jobs, progress)
+        read_check = time.perf_counter() - started
+        files = [o.report for o in outcomes]
+        skipped = skipped + [Skipped(f.path, f.reason) for f in files if f.status == SKIPPED]
+        bad = [f for f in files if f.status == UNREADABLE]
+        if bad and strict:
+            raise InputError(
+                f"有 {len(bad)} 个文件无法读取（已按 --strict 停止汇总，未写出任何文件）：\n"
+                + "\n".join(f"  {f.reason}" for f in bad)
+            )
+        merged = [o for o in outcomes if o.report.status == MERGED]
+        if not merged:
+            raise InputError(
+                "没有可汇总的乡镇工作簿：" + "；".join(f"{f.name}（{f.reason}）" for f in files)
+            )
+        _cross_workbook(merged, today or dt.date.today())
+        duplicates = duplicate_pairs(o.occurrences for o in merged if o.occurrences is not None)
+        if duplicates and on_duplicate == "error":
+            raise FangpinError(_duplicate_message(duplicates))
+        write_started = time.perf_counter()
+        result = MergeResult(
+            output=output, county=county_policy.county, year=county_policy.year, files=files,
+            skipped=skipped, sheets={}, duplicates=duplicates,
+            issues=[i for o in merged for i in o.issues], townships=[], total=TownshipRow("全县合计"),
+            sqlite=Path(sqlite) if sqlite is not None else None,
+        )
+        _summarise(result, merged)
+        tables = [issues_table(result, merged), duplicates_table(result), sources_table(result),
+                  rejected_table(merged), summary_table(result)]
+        write_county(result, merged, tables, int(max_rows))
+        if sqlite is not None:
+            from .history import write_year
+
+            write_year(sqlite, result, merged, tables)
+        result.timings = {
+            "read": sum(o.read_seconds for o in outcomes),
+            "check": sum(o.check_seconds for o in outcomes),
+            "read_check": read_check,
+            "write": time.perf_counter() - write_started,
+            "total": time.perf_counter() - started,
+        }
+        return result
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _policies(policy, year) -> tuple[Policy, Policy | None]:
+    """(the county policy, the policy validation uses: None for each workbook's own)."""
+    if isinstance(policy, Policy):
+        county = policy if year is None else dataclasses.replace(policy, year=int(year))
+        county.income_threshold()
+        return county, county
+    county = load_policy(policy, year=year)
+    return county, (county if policy is not None or year is not None else None)
+
+
+def _run(tasks: list[Task], jobs: int | None, progress: Progress | None) -> list[Outcome]:
+    total = len(tasks)
+    workers = min(total, max(1, int(jobs) if jobs else (os.cpu_count() or 1)))
+    outcomes: list[Outcome | None] = [None] * total
+    if workers == 1:
+        for done, task in enumerate(tasks, start=1):
+            outcomes[task.index] = process(task)
+            if progress is not None:
+                progress(done, total, task.path.name)
+        return [o for o in outcomes if o is not None]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(process, task): task for task in tasks}
+        try:
+            for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                task = futures[future]
+                try:
+                    outcomes[task.index] = future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    raise FangpinError(
+                        f"读取进程意外退出（读到 {task.path.name} 前后；可能是内存不足）。"
+                        "请用 --jobs 1 重新汇总，以便找出出问题的文件。"
+                    ) from None
+                except Exception as exc:  # noqa: BLE001 - the worker itself failed (e.g. pickling)
+                    report = FileReport(task.path, UNREADABLE,
+                                        f"{task.path.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）")
+                    outcomes[task.index] = Outcome(report)
+                if progress is not None:
+                    progress(done, total, task.path.name)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [o for o in outcomes if o is not None]
+
+
+def _cross_workbook(merged: list[Outcome], today: dt.date) -> None:
+    """The problems only several workbooks show, into each file's issues (as validate does)."""
+    if len(merged) > 1:
+        by_file: dict[str, list[Issue]] = {}
+        frames = (o.occurrences for o in merged if o.occurrences is not None)
+        for found in cross_workbook_issues(frames, today=today):
+            by_file.setdefault(found.file, []).append(found)
+        for o in merged:
+            extra = by_file.get(o.report.name)
+            if extra:
+                o.issues = sort_issues(o.issues + extra, o.sheet_names)
+    for o in merged:
+        o.count_issues()
+
+
+def _duplicate_message(duplicates: list[Duplicate]) -> str:
+    counts = collections.Counter(d.kind for d in duplicates)
+    lines = [
+        f"发现 {len(duplicates)} 处重复（身份证号 {counts[ID_KIND]} 处，案件编号 "
+        f"{len(duplicates) - counts[ID_KIND]} 处），已按 --on-duplicate error 停止汇总，未写出任何文件："
+    ]
+    for d in duplicates[:20]:
+        number = mask_id(d.number) if d.kind == ID_KIND else d.number
+        lines.append(
+            f"  {KIND_LABELS[d.kind]} {number}：{d.first.file} 工作表“{d.first.sheet}”第 {d.first.row} 行"
+            f" 与 {d.other.file} 工作表“{d.other.sheet}”第 {d.other.row} 行"
+        )
+    if len(duplicates) > 20:
+        lines.append(f"  ……另有 {len(duplicates) - 20} 处")
+    return "\n".join(lines)
+
+
+def _summarise(result: MergeResult, merged: list[Outcome]) -> None:
+    by_name: dict[str, TownshipRow] = {}
+    for o in merged:
+        stats = o.stats or TownshipRow(o.report.township)
+        row = by_name.setdefault(stats.township, TownshipRow(stats.township))
+        row.add(stats)
+    result.townships = list(by_name.values())
+    for row in result.townships:
+        result.total.add(row)
+    for spec in SHEETS:
+        total = SheetTotal(spec.key, spec.name)
+        for o in merged:
+            count = o.report.rows.get(spec.key, SheetCount())
+            total.read += count.read
+            total.rejected += count.rejected
+        result.sheets[spec.key] = total
