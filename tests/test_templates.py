@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
-from fangpin_xl.errors import InputError
+from fangpin_xl.errors import InputError, PolicyError
 from fangpin_xl.policy import Policy, policy_rows
 from fangpin_xl.schema import CHOICE, ID, PHONE, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO
 from fangpin_xl.templates import (
@@ -292,6 +292,14 @@ def test_check_date_and_policy_values(tmp_path):
     assert values["check_date"] == dt.datetime(2019, 6, 30)
     assert values["county"] == "邱县" and values["income.threshold"] == 4827
     assert book["日历"]["A3"].value == dt.datetime(2018, 1, 1)
+
+
+def test_no_workbook_without_the_year_income_threshold(tmp_path):
+    with pytest.raises(PolicyError, match="没有 河北 2025 年的防返贫监测标准"):
+        write_township_workbook(tmp_path / "t.xlsx", policy=Policy(year=2025), township="东代固乡")
+    with pytest.raises(PolicyError, match="没有 河北 2025 年的防返贫监测标准"):
+        build_templates(tmp_path / "out", policy=Policy(year=2025), townships=["东代固乡"])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_build_templates_from_a_roster(tmp_path):
