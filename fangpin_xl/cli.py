@@ -132,7 +132,7 @@ def policy():
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def policy_show(policy_file, year, as_json):
     """显示某一年度生效的参数。"""
-    from .policy import load_policy, policy_rows
+    from .policy import PAYOUT_EXAMPLE_LABEL, UNFILLED, load_policy, policy_rows
     from .text import cell_text, display_width
 
     loaded = load_policy(policy_file, year=year)
@@ -141,12 +141,21 @@ def policy_show(policy_file, year, as_json):
         click.echo(json.dumps({key: value for key, _, value in rows}, ensure_ascii=False, indent=2))
         return
     width = max(display_width(label) for _, label, _ in rows)
+    examples = loaded.unset_examples()
+    missing = loaded.missing_income_threshold()
     for key, label, value in rows:
         pad = " " * (width - display_width(label))
-        shown = "（不设）" if value is None else cell_text(value)
-        if key == "income.threshold" and not loaded.income_threshold_confirmed():
-            shown += "（该年贫困标准未经公开文件核实，请以本县文件为准）"
+        if key == "income.threshold":
+            shown = UNFILLED if missing else cell_text(value)
+            if not missing and not loaded.income_threshold_confirmed():
+                shown += "（该年贫困标准未经公开文件核实，请以本县文件为准）"
+        else:
+            shown = "（不设）" if value is None else cell_text(value)
+        if key in examples:
+            shown += f"（{PAYOUT_EXAMPLE_LABEL}）"
         click.echo(f"{label}{pad}  {shown}")
+    if missing:
+        click.echo(f"注意：{missing}")
 
 
 @policy.command("init")

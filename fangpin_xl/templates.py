@@ -376,8 +376,11 @@ def write_township_workbook(
     ``frames`` (sheet key → frame with schema-key columns) pre-fill the data
     sheets; ``rows`` sets the prepared formula rows (one number for every
     sheet or per sheet key; defaults in ``DEFAULT_ROWS``); ``check_date`` is
-    the 核查基准日 (default 31 December of the policy year).
+    the 核查基准日 (default 31 December of the policy year). Raises
+    ``PolicyError`` when the year's income threshold is 待填: the 参数 sheet
+    and its formulas need it.
     """
+    policy.income_threshold()
     frames = dict(frames or {})
     unknown = set(frames) - set(SHEETS_BY_KEY)
     if unknown:
@@ -440,8 +443,10 @@ def build_templates(
     of a workbook the reader understands) pre-fills one workbook per township
     found in its 乡镇 column — only those in ``townships`` when given; a
     requested township absent from the roster gets a blank workbook. Rows of
-    the other sheets follow their household by 户编号.
+    the other sheets follow their household by 户编号. Raises ``PolicyError``
+    before writing anything when the year's income threshold is 待填.
     """
+    policy.income_threshold()
     if county:
         policy = replace(policy, county=county)
     wanted = list(dict.fromkeys(t.strip() for t in townships if t and t.strip()))

@@ -108,10 +108,13 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
     A file that cannot be read at all becomes one ``unreadable`` error and is
     listed in ``ValidationResult.unreadable``. With ``annotate_dir``, every
     readable workbook with issues gets an annotated copy there
-    (``annotate.annotate_workbook``; inputs are never modified).
+    (``annotate.annotate_workbook``; inputs are never modified). A ``policy``
+    whose income threshold is 待填 raises ``PolicyError`` before any file is read.
     """
     from .workbook.read import read_workbook
 
+    if policy is not None:
+        policy.income_threshold()
     today = dt.date.today() if today is None else today
     results: list[FileResult] = []
     checked: list[CheckedWorkbook] = []

@@ -33,14 +33,77 @@ def test_policy_show_json_equals_library():
 def test_policy_show_text_flags_unconfirmed_line(capsys):
     assert main(["policy", "show", "--year", "2018"]) == 0
     out = capsys.readouterr().out
-    assert "收入标准（元/人/年，含本数）            4492.5（该年贫困标准未经公开文件核实，请以本县文件为准）" in out
-    assert "因病支出标准·边缘易致贫户（元）         20000" in out
+    assert "收入标准（元/人/年，含本数）                   4492.5（该年贫困标准未经公开文件核实，请以本县文件为准）" in out
+    assert "因病支出标准·边缘易致贫户（元）                20000\n" in out
 
 
-def test_policy_show_unknown_year_is_exit_2(capsys):
-    assert main(["policy", "show", "--year", "2025"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("错误：没有 河北 2025 年的防返贫监测标准")
+MONITORING_2025 = (
+    '没有 河北 2025 年的防返贫监测标准（待填）：请在参数文件 [income.monitoring."河北"] 中填写 '
+    "2025 = 金额（元/人/年）。该金额是本省每年公布的防返贫监测范围（监测标准），以省里当年的文件为准。"
+)
+
+
+def test_policy_show_of_a_year_without_threshold_shows_it_unfilled(capsys):
+    assert main(["policy", "show", "--year", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert "收入标准（元/人/年，含本数）                   待填\n" in out
+    assert out.endswith(f"注意：{MONITORING_2025}\n")
+    assert main(["policy", "show", "--year", "2025", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["income.threshold"] is None
+
+
+def test_policy_show_marks_a_shipped_example_until_the_county_sets_it(tmp_path, capsys):
+    assert main(["policy", "show"]) == 0
+    assert "服务费率                                       0.05（示例，以本县文件为准）\n" in capsys.readouterr().out
+    path = tmp_path / "p.toml"
+    path.write_text("[fund]\nservice_fee_rate = 0.05\n", encoding="utf-8")
+    assert main(["policy", "show", "--policy", str(path)]) == 0
+    assert "服务费率                                       0.05\n" in capsys.readouterr().out
+
+
+def test_a_clerk_in_2026_creates_fills_and_uses_the_2025_file(tmp_path, capsys):
+    target = tmp_path / "参数2025.toml"
+    assert main(["policy", "init", str(target), "--year", "2025"]) == 0
+    assert capsys.readouterr().out == f"已写出参数文件：{target}\n"
+    text = target.read_text(encoding="utf-8")
+    assert (
+        '[income.monitoring."河北"]\n'
+        '# 2025 年的防返贫监测标准待填：把 "待填" 改为金额（元/人/年）。'
+        "该金额是本省每年公布的防返贫监测范围（监测标准），以省里当年的文件为准。\n"
+        '2025 = "待填"\n'
+    ) in text
+    assert main(["policy", "show", "--policy", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "参数年度                                       2025\n" in out
+    assert "收入标准（元/人/年，含本数）                   待填\n" in out
+    out_dir = tmp_path / "乡镇"
+    for command in (["template", str(out_dir), "--township", "东代固乡"], ["demo", str(out_dir)],
+                    ["validate", str(tmp_path)]):
+        assert main([*command, "--policy", str(target)]) == 2
+        assert capsys.readouterr().err == f"错误：{MONITORING_2025}\n"
+    assert not out_dir.exists()
+    target.write_text(text.replace('2025 = "待填"', "2025 = 7000"), encoding="utf-8")
+    assert main(["policy", "show", "--policy", str(target)]) == 0
+    assert "收入标准（元/人/年，含本数）                   7000\n" in capsys.readouterr().out
+    assert main(["template", str(out_dir), "--township", "东代固乡", "--policy", str(target)]) == 0
+    assert [p.name for p in out_dir.iterdir()] == ["魏县东代固乡2025年防贫工作簿.xlsx"]
+
+
+def test_policy_show_reads_a_gbk_file(tmp_path, capsys):
+    path = tmp_path / "参数.toml"
+    path.write_bytes('county = "馆陶县"\n'.encode("gbk"))
+    assert main(["policy", "show", "--policy", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("县（市、区）                                   馆陶县\n")
+
+
+def test_policy_show_explains_a_toml_syntax_error(tmp_path, capsys):
+    path = tmp_path / "参数.toml"
+    path.write_text('county = "馆陶县"\nyear = 二〇二〇\n', encoding="utf-8")
+    assert main(["policy", "show", "--policy", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"错误：{path} 不是有效的 TOML 格式：第 2 行第 8 列有错误，值的写法不对：文字要加英文双引号，"
+        "数字和日期不加引号，列表用方括号。（技术信息：Invalid value (at line 2, column 8)）\n"
+    )
 
 
 def test_usage_error_is_chinese_exit_2(capsys):

@@ -12,8 +12,14 @@ import pandas as pd
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
-from fangpin_xl.errors import InputError
-from fangpin_xl.policy import Policy, policy_rows
+from fangpin_xl.errors import InputError, PolicyError
+from fangpin_xl.policy import (
+    Policy,
+    parse_policy,
+    policy_differences,
+    policy_from_values,
+    policy_rows,
+)
 from fangpin_xl.schema import CHOICE, ID, PHONE, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO
 from fangpin_xl.templates import (
     BLANK_TEMPLATE_NAME,
@@ -292,6 +298,32 @@ def test_check_date_and_policy_values(tmp_path):
     assert values["check_date"] == dt.datetime(2019, 6, 30)
     assert values["county"] == "邱县" and values["income.threshold"] == 4827
     assert book["日历"]["A3"].value == dt.datetime(2018, 1, 1)
+
+
+def test_the_policy_sheet_carries_every_parameter_back(tmp_path):
+    from fangpin_xl.workbook.read import read_policy_values
+
+    policy = parse_policy(
+        'county = "魏县"\nyear = 2024\n[income]\nmultiplier = 1.6\nunconfirmed_years = []\n'
+        '[income.monitoring."河北"]\n2023 = 6800\n2024 = 7000.5\n'
+        '[spending.medical]\nthreshold = { "脱贫不稳定户" = 0 }\n'
+        "[payout.medical]\nbands = [[0, 0.15], [20000, 0.35]]\ncap = 80000\n"
+        '[payout.medical."边缘易致贫户"]\nbands = [[0, 0.4]]\ncap = "不设"\nlabel = "边缘户单设"\n'
+        "[calendar]\nholidays = [2025-10-08]\ncomplete_years = [2025]\n"
+        '[ids]\nnormal_areas = ["41", "3705"]\n[followup]\nproblem_open_days = 45\n'
+    )
+    path = write_township_workbook(tmp_path / "t.xlsx", policy=policy, township="东代固乡", rows=3)
+    values = read_policy_values(path)
+    assert policy_differences(policy, values) == []
+    assert policy_from_values(values, source="t.xlsx") == policy
+
+
+def test_no_workbook_without_the_year_income_threshold(tmp_path):
+    with pytest.raises(PolicyError, match="没有 河北 2025 年的防返贫监测标准"):
+        write_township_workbook(tmp_path / "t.xlsx", policy=Policy(year=2025), township="东代固乡")
+    with pytest.raises(PolicyError, match="没有 河北 2025 年的防返贫监测标准"):
+        build_templates(tmp_path / "out", policy=Policy(year=2025), townships=["东代固乡"])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_build_templates_from_a_roster(tmp_path):

@@ -165,6 +165,7 @@ def _policies(policy, year) -> tuple[Policy, Policy | None]:
         county.income_threshold()
         return county, county
     county = load_policy(policy, year=year)
+    county.income_threshold()
     return county, (county if policy is not None or year is not None else None)
 
 
