@@ -56,7 +56,8 @@ from .schema import (
     VISITS,
     Sheet,
 )
-from .workbook.read import normalise_header, read_sheet_table, read_workbook
+from .workbook.headers import normalise_header
+from .workbook.read import read_sheet_table, read_workbook
 from .workbook.write import (
     FIRST_DATA_ROW,
     HEADER_ROWS,

@@ -669,7 +669,7 @@ def test_reader_exceptions_become_chinese_messages():
     from defusedxml import EntitiesForbidden
     from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 
-    from fangpin_xl.workbook.read import _translate
+    from fangpin_xl.workbook.sources import _translate
 
     path = Path("乡镇.xlsx")
     cases = [

@@ -1,11 +1,9 @@
-"""The one reader of township workbooks (validate and merge both call it).
+"""The one reader of township workbooks (validate, merge and the Excel scripts call it).
 
-Cell values come from python-calamine (fast, and it reads .xlsx, .xlsm and
-.xls). Every file passes :func:`guard.check_file` first: calamine aborts the
-process on zip bombs, so nothing reaches it unchecked. When calamine cannot
-read an .xlsx/.xlsm that openpyxl can (macro sheets, LibreOffice 5 range
-quirks), the file is read again with openpyxl in read-only mode, through
-defusedxml, with the declared dimensions ignored.
+A file passes :func:`guard.check_file` first (calamine aborts the process on
+zip bombs, so nothing reaches it unchecked), then its cells come from
+:mod:`sources` (calamine, else openpyxl); an open Excel book's values come
+through ``read_values``. Sheets and header rows are found by :mod:`headers`.
 
 What a sheet becomes (:class:`SheetData`):
 
@@ -21,12 +19,8 @@ What a sheet becomes (:class:`SheetData`):
   typed ("5,000元" → 5000), and cells that could not be read as their type
   (the frame holds NA; the caller reports 类型不符 with the original).
 
-How a sheet is found and read:
+How a sheet is read, once found:
 
-* by its name or a synonym, compared with all whitespace removed;
-* the header row is the best-matching row among the first 30 (title and
-  note rows above it are skipped); a two-row header (a merged parent such
-  as 公示 over 开始/结束) is matched as parent+child and as child;
 * vertically merged cells in the data (a household number merged over its
   members' rows) give their value to every row they span, as the user sees it;
 * rows whose cells are all empty or whitespace are skipped; no row holding
@@ -41,10 +35,6 @@ visits may leave out), ``empty_sheet`` (same severities), ``header_not_found``
 
 from __future__ import annotations
 
-import re
-import unicodedata
-import warnings
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -54,23 +44,24 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import FangpinError, InputError
 from ..issues import ERROR, WARNING, Issue
 from ..schema import DATE, INTEGER, MONEY, MONTH, POLICY_SHEET, SHEETS, Sheet
 from ..text import column_letter
 from .coerce import RAW, coerce_column, is_blank
 from .guard import (
-    CORRUPT_MESSAGE,
-    ENCRYPTED_MESSAGE,
-    EXTENSIONS,
-    RESAVE_HINT,
     Limits,
     check_file,
     fail,
 )
-
-#: Rows searched for the header row.
-HEADER_SCAN_ROWS = 30
+from .headers import (
+    HEADER_SCAN_ROWS,
+    Matcher,
+    find_header,
+    find_sheet,
+    header_text,
+    normalise_header,
+)
+from .sources import FileBook, Grid, ValuesBook, read_date1904, values_grid
 
 #: Schema sheets whose absence is an error; the others are warnings.
 ESSENTIAL_SHEETS = ("households",)
@@ -157,7 +148,7 @@ def read_workbook(
     path = Path(path)
     fmt = check_file(path, limits)
     date1904 = read_date1904(path) if fmt != "xls" else False
-    with _Book(path, fmt) as book:
+    with FileBook(path, fmt) as book:
         return _read_book(book, path, fmt, date1904, sheets, read_policy)
 
 
@@ -174,7 +165,7 @@ def read_values(
     ``merged`` lists each sheet's merged ranges as 0-based (first row, first
     column, last row, last column), where the caller knows them.
     """
-    book = _ValuesBook(sheets, merged or {})
+    book = ValuesBook(sheets, merged or {})
     return _read_book(book, Path(file), "values", date1904, schema_sheets, read_policy)
 
 
@@ -187,7 +178,7 @@ def sheet_from_values(
     Headers are matched by the schema's names and synonyms, exactly as a
     sheet of a workbook is (title rows above the header are skipped).
     """
-    return _read_schema_sheet(_values_grid(rows), spec, name or spec.name, file, date1904, WARNING)
+    return _read_schema_sheet(values_grid(rows), spec, name or spec.name, file, date1904, WARNING)
 
 
 def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, ...],
@@ -239,7 +230,7 @@ def read_policy_values(path, *, limits: Limits | None = None) -> dict[str, Any] 
     path = Path(path)
     fmt = check_file(path, limits)
     date1904 = read_date1904(path) if fmt != "xls" else False
-    with _Book(path, fmt) as book:
+    with FileBook(path, fmt) as book:
         found = find_sheet((POLICY_SHEET,), book.sheet_names)
         if found is None:
             return None
@@ -263,7 +254,7 @@ def read_sheet_table(
     """
     path = Path(path)
     fmt = check_file(path, limits)
-    with _Book(path, fmt) as book:
+    with FileBook(path, fmt) as book:
         names = book.sheet_names
         grid = None
         if sheet_name is None:
@@ -290,7 +281,7 @@ def read_sheet_table(
             path,
             f"工作表“{sheet_name}”前 {HEADER_SCAN_ROWS} 行中找不到表头行（至少有两个文字单元格的一行）",
         )
-    texts = [_header_text(v) for v in grid.rows[header]]
+    texts = [header_text(v) for v in grid.rows[header]]
     data_top = header + 1
     block = _block(grid.rows[data_top:], grid.width)
     coerced = [coerce_column(block[:, c], RAW) for c in range(grid.width)]
@@ -315,410 +306,9 @@ def read_sheet_table(
     return frame, grid.top + header + 1
 
 
-def find_sheet(candidates, sheet_names) -> str | None:
-    """The first sheet whose name equals a candidate with all whitespace removed."""
-    by_name: dict[str, str] = {}
-    for name in sheet_names:
-        by_name.setdefault(_no_space(name), name)
-    for cand in candidates:
-        hit = by_name.get(_no_space(cand))
-        if hit is not None:
-            return hit
-    return None
-
-
-def normalise_header(text: str) -> str:
-    """Header text for matching: NFKC (full-width → half-width), no whitespace, no "*"."""
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s*]+", "", text)
-
-
-def read_date1904(path) -> bool:
-    """The workbook's 1904 date system flag (workbookPr@date1904), False if unknown."""
-    from defusedxml.ElementTree import iterparse
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            parts = {i.filename.replace("\\", "/").lstrip("/").lower(): i for i in zf.infolist()}
-            target = _office_document(zf, parts) or "xl/workbook.xml"
-            info = parts.get(target.lower())
-            if info is None:
-                return False
-            with zf.open(info) as fh:
-                for _event, elem in iterparse(fh, events=("start",)):
-                    local = elem.tag.rsplit("}", 1)[-1]
-                    if local == "workbookPr":
-                        return elem.get("date1904", "").strip().lower() in ("1", "true")
-                    if local == "sheets":
-                        return False
-    except Exception:  # noqa: BLE001 - an unreadable flag means the 1900 system
-        return False
-    return False
-
-
-# --- sources: calamine first, openpyxl when calamine cannot -----------------
-
-
-@dataclass
-class _Grid:
-    """A sheet's used range: ``rows`` is rectangular; (top, left) is the 0-based
-    position of rows[0][0]; ``merged`` holds (r0, c0, r1, c1) relative to it,
-    or None when the reader does not report merged cells."""
-
-    rows: list[list]
-    top: int = 0
-    left: int = 0
-    merged: list[tuple[int, int, int, int]] | None = None
-
-    @property
-    def height(self) -> int:
-        return len(self.rows)
-
-    @property
-    def width(self) -> int:
-        return len(self.rows[0]) if self.rows else 0
-
-
-class _Book:
-    """An open workbook; translates every reader exception into InputError."""
-
-    def __init__(self, path: Path, fmt: str):
-        self.path = path
-        self.fmt = fmt
-        self._cal = None
-        self._opx = None
-        self._fh = None
-        self._first_error: Exception | None = None
-        try:
-            from python_calamine import CalamineWorkbook
-
-            if _container(path.suffix.lower()) == _container_of(fmt):
-                self._cal = CalamineWorkbook.from_path(str(path))
-            else:
-                # The content disagrees with the name (an .xls renamed .xlsx):
-                # calamine picks its reader by extension for paths, by content for files.
-                with open(path, "rb") as fh:
-                    self._cal = CalamineWorkbook.from_filelike(fh)
-            self.sheet_names = list(self._cal.sheet_names)
-        except Exception as exc:  # noqa: BLE001 - reader errors become InputError
-            self._fall_back(exc)
-            self.sheet_names = list(self._opx.sheetnames)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self) -> None:
-        for closer in (self._cal, self._opx, self._fh):
-            if closer is not None:
-                try:
-                    closer.close()
-                except Exception:  # noqa: BLE001, S110 - closing must not mask the result
-                    pass
-        self._cal = self._opx = self._fh = None
-
-    def grid(self, name: str) -> _Grid:
-        if self._cal is not None:
-            try:
-                return _calamine_grid(self._cal.get_sheet_by_name(name))
-            except Exception as exc:  # noqa: BLE001
-                self._fall_back(exc)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return _openpyxl_grid(self._opx[name])
-        except Exception as exc:  # noqa: BLE001
-            # What calamine said is the better description: it is the primary reader.
-            raise _translate(self.path, self._first_error or exc) from None
-
-    def _fall_back(self, exc: Exception) -> None:
-        if self._opx is not None:
-            return
-        self._first_error = exc
-        if type(exc).__name__ == "PasswordError" or self.fmt == "xls":
-            self.close()
-            raise _translate(self.path, exc) from None
-        try:
-            import openpyxl
-            from openpyxl.xml import DEFUSEDXML
-
-            if not DEFUSEDXML:
-                raise exc
-            self._fh = open(self.path, "rb")
-            with warnings.catch_warnings():
-                # "Unknown extension is not supported": harmless, and not for users.
-                warnings.simplefilter("ignore")
-                self._opx = openpyxl.load_workbook(
-                    self._fh, read_only=True, data_only=True, keep_links=False,
-                )
-        except Exception:  # noqa: BLE001 - report what calamine said, it is the primary reader
-            self.close()
-            raise _translate(self.path, exc) from None
-
-
-class _ValuesBook:
-    """Sheets handed over as values (from A1), read like a file's sheets."""
-
-    def __init__(self, sheets: Mapping[str, Sequence[Sequence[Any]]],
-                 merged: Mapping[str, Sequence[tuple[int, int, int, int]]]):
-        self.sheet_names = [str(name) for name in sheets]
-        self._sheets = {str(name): rows for name, rows in sheets.items()}
-        self._merged = {str(name): list(ranges) for name, ranges in merged.items()}
-
-    def grid(self, name: str) -> _Grid:
-        return _values_grid(self._sheets[name], self._merged.get(name))
-
-
-def _values_grid(rows: Sequence[Sequence[Any]],
-                 merged: Sequence[tuple[int, int, int, int]] | None = None) -> _Grid:
-    """The used range of A1-based values, as calamine gives it: empty cells "", trimmed."""
-    table = [["" if v is None else v for v in row] for row in rows]
-    filled = [i for i, row in enumerate(table) if any(not is_blank(v) for v in row)]
-    if not filled:
-        return _Grid([])
-    table = table[filled[0]:filled[-1] + 1]
-    cols = [c for row in table for c, v in enumerate(row) if not is_blank(v)]
-    left, right = min(cols), max(cols)
-    table = [(row + [""] * (right + 1 - len(row)))[left:right + 1] for row in table]
-    top, height, width = filled[0], len(table), right + 1 - left
-    ranges = None
-    if merged is not None:
-        ranges = []
-        for r0, c0, r1, c1 in merged:
-            r0, c0, r1, c1 = r0 - top, c0 - left, r1 - top, c1 - left
-            if r1 < 0 or c1 < 0 or r0 >= height or c0 >= width:
-                continue
-            ranges.append((max(r0, 0), max(c0, 0), min(r1, height - 1), min(c1, width - 1)))
-    return _Grid(table, top, left, ranges)
-
-
-def _container(ext: str) -> str:
-    return _container_of(EXTENSIONS.get(ext, ""))
-
-
-def _container_of(fmt: str) -> str:
-    return "ole" if fmt == "xls" else "zip"
-
-
-def _calamine_grid(sheet) -> _Grid:
-    start = sheet.start
-    if start is None:
-        return _Grid([])
-    rows = sheet.to_python(skip_empty_area=True)
-    if not rows or not rows[0]:
-        return _Grid([])
-    top, left = start
-    height, width = len(rows), len(rows[0])
-    merged = None
-    ranges = sheet.merged_cell_ranges
-    if ranges is not None:
-        merged = []
-        for (r0, c0), (r1, c1) in ranges:
-            r0, c0, r1, c1 = r0 - top, c0 - left, r1 - top, c1 - left
-            if r1 < 0 or c1 < 0 or r0 >= height or c0 >= width:
-                continue
-            merged.append((max(r0, 0), max(c0, 0), min(r1, height - 1), min(c1, width - 1)))
-    return _Grid(rows, top, left, merged)
-
-
-def _openpyxl_grid(ws) -> _Grid:
-    if not hasattr(ws, "iter_rows"):  # a chartsheet
-        return _Grid([])
-    if hasattr(ws, "reset_dimensions"):
-        # Read-only worksheets trust <dimension>, which lies in real files.
-        ws.reset_dimensions()
-    rows = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
-    used = [i for i, row in enumerate(rows) if any(v != "" for v in row)]
-    if not used:
-        return _Grid([])
-    rows = rows[used[0]:used[-1] + 1]
-    cols = [c for row in rows for c, v in enumerate(row) if v != ""]
-    left, right = min(cols), max(cols)
-    rows = [(row + [""] * (right + 1 - len(row)))[left:right + 1] for row in rows]
-    return _Grid(rows, used[0], left, None)
-
-
-def _translate(path: Path, exc: BaseException) -> InputError:
-    """A reader's exception as the InputError a user sees."""
-    if isinstance(exc, FangpinError):
-        return exc if isinstance(exc, InputError) else InputError(str(exc))
-    kind = type(exc).__name__
-    if kind == "PasswordError":
-        return fail(path, ENCRYPTED_MESSAGE)
-    if kind in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
-        reason = "工作簿包含不安全的 XML 内容（DTD 或外部实体），已拒绝读取"
-    elif isinstance(exc, MemoryError):
-        reason = "工作簿过大，内存不足，无法读取"
-    elif kind in ("ZipError", "BadZipFile", "EOFError") or isinstance(exc, zipfile.BadZipFile):
-        reason = CORRUPT_MESSAGE
-    elif kind in ("XmlError", "ParseError", "ExpatError", "XMLSyntaxError"):
-        reason = f"工作簿内容已损坏（XML 格式错误），{RESAVE_HINT}"
-    else:
-        reason = f"无法读取该工作簿（文件可能已损坏或格式不受支持），{RESAVE_HINT}"
-    detail = " ".join(str(exc).split())[:200]
-    return fail(path, f"{reason}（技术信息：{kind}{': ' + detail if detail else ''}）")
-
-
-def _office_document(zf: zipfile.ZipFile, parts: dict) -> str | None:
-    """The workbook part named by _rels/.rels (not always xl/workbook.xml)."""
-    from defusedxml.ElementTree import fromstring
-
-    info = parts.get("_rels/.rels")
-    if info is None:
-        return None
-    with zf.open(info) as fh:
-        text = fh.read(1 << 20)
-    for rel in fromstring(text):
-        if rel.get("Type", "").endswith("/officeDocument"):
-            return rel.get("Target", "").replace("\\", "/").lstrip("/")
-    return None
 
 
 # --- schema sheets ----------------------------------------------------------
-
-
-@dataclass
-class _Header:
-    first: int  # relative row of the (first) header row
-    height: int  # 1 or 2
-    names: list[str]  # display text per grid column ("" if none)
-    keys: dict[int, str]  # grid column → schema key
-    duplicates: dict[int, str]  # grid column → key it also matched (kept as extra)
-    score: int
-
-
-class _Matcher:
-    def __init__(self, spec: Sheet):
-        self.lookup: dict[str, tuple[str, bool]] = {}
-        for col in spec.columns:
-            self.lookup.setdefault(normalise_header(col.header), (col.key, True))
-        for col in spec.columns:
-            for syn in col.synonyms:
-                self.lookup.setdefault(normalise_header(syn), (col.key, False))
-
-    def resolve(self, text: str) -> tuple[str, bool] | None:
-        if not text:
-            return None
-        hit = self.lookup.get(text)
-        if hit is None and text.endswith(")"):
-            # "金额(元)", "家庭人口(人)": a unit after the name.
-            hit = self.lookup.get(re.sub(r"\([^()]*\)$", "", text))
-        return hit
-
-    def match(self, candidates: list[list[str]]) -> tuple[dict[int, str], dict[int, str]]:
-        """Assign keys to columns; a key claimed twice goes to its exact header, else leftmost."""
-        claims: dict[str, list[tuple[bool, int]]] = {}
-        for c, cands in enumerate(candidates):
-            for text in cands:
-                hit = self.resolve(text)
-                if hit is not None:
-                    claims.setdefault(hit[0], []).append((not hit[1], c))
-                    break
-        keys, duplicates = {}, {}
-        for key, cols in claims.items():
-            cols.sort()
-            keys[cols[0][1]] = key
-            for _, c in cols[1:]:
-                duplicates[c] = key
-        return keys, duplicates
-
-
-def _find_header(grid: _Grid, matcher: _Matcher) -> _Header | None:
-    scan = min(HEADER_SCAN_ROWS, grid.height)
-    texts = [[normalise_header(_header_text(v)) for v in row] for row in grid.rows[:scan + 1]]
-    display = [[_header_text(v) for v in row] for row in grid.rows[:scan + 1]]
-    origin = _merge_origins(grid, scan + 1)
-    best: _Header | None = None
-
-    def consider(header: _Header) -> None:
-        # Higher score wins; on a tie a one-row header beats a pair, then the earlier row.
-        nonlocal best
-        if best is None or (header.score, -header.height) > (best.score, -best.height):
-            best = header
-
-    for r in range(scan):
-        keys, dups = matcher.match([[t] for t in texts[r]])
-        single = _Header(r, 1, display[r], keys, dups, len(keys))
-        pair = None
-        if r + 1 < len(texts):
-            cands, names = _pair_names(r, texts, display, origin, grid.merged is None)
-            keys2, dups2 = matcher.match(cands)
-            if len(keys2) > len(keys):
-                pair = _Header(r, 2, names, keys2, dups2, len(keys2))
-        # A real two-row header beats its own top row; a title row merged
-        # over a one-row header only ties with that header row, and loses.
-        consider(pair if pair is not None else single)
-    if best is None or best.score < 2:
-        return None
-    return best
-
-
-def _merge_origins(grid: _Grid, rows: int) -> dict[tuple[int, int], tuple[int, int]]:
-    """(r, c) → the top-left cell of the merged range holding it, in the first ``rows`` rows."""
-    origin = {}
-    for r0, c0, r1, c1 in grid.merged or ():
-        if r0 >= rows:
-            continue
-        for r in range(r0, min(r1, rows - 1) + 1):
-            for c in range(c0, c1 + 1):
-                origin[(r, c)] = (r0, c0)
-    return origin
-
-
-_PARENT_SUFFIXES = ("基本信息", "信息", "情况")
-
-
-def _pair_names(r, texts, display, origin, guess_merges):
-    """Per column: the names to try for a header of rows r and r+1, and the display name."""
-    width = len(texts[r])
-    cands, names = [], []
-    parent_t, parent_d = "", ""
-    for c in range(width):
-        top = origin.get((r, c))
-        if top is not None and top[0] <= r:
-            pt, pd_ = texts[top[0]][top[1]], display[top[0]][top[1]]
-        elif guess_merges and not texts[r][c] and texts[r + 1][c] and c and texts[r + 1][c - 1]:
-            # No merge information: a blank cell above a sub-header continues the parent.
-            pt, pd_ = parent_t, parent_d
-        else:
-            pt, pd_ = texts[r][c], display[r][c]
-        parent_t, parent_d = pt, pd_
-        below = origin.get((r + 1, c))
-        if below is not None and below[0] <= r:
-            ct, cd = "", ""  # the lower half of a cell merged from above
-        else:
-            ct, cd = texts[r + 1][c], display[r + 1][c]
-        if ct and pt and ct != pt:
-            # National exports group columns under parents like 户主信息 over 姓名.
-            bare = [pt[: -len(x)] + ct for x in _PARENT_SUFFIXES if pt.endswith(x) and pt != x]
-            cands.append([pt + ct, *bare[:1], ct])
-            names.append(pd_ + cd)
-        elif ct:
-            cands.append([ct])
-            names.append(cd)
-        else:
-            cands.append([pt])
-            names.append(pd_)
-    return cands, names
-
-
-def _header_text(value) -> str:
-    if isinstance(value, str):
-        # A line break inside a Chinese header ("家庭\n人口") joins without a space.
-        value = _CJK_BREAK.sub("", value)
-        return " ".join(value.split())
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    return ""
-
-
-_CJK_BREAK = re.compile(r"(?<=[^\x00-\x7f])\s*\n\s*|\s*\n\s*(?=[^\x00-\x7f])")
 
 
 def _read_schema_sheet(grid, spec, name, file, date1904, severity):
@@ -728,8 +318,8 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
             "empty_sheet", severity, file, name, "", None, "", "", f"工作表“{name}”是空的，没有表头和数据",
         ))
         return _empty_sheet(spec, name), issues
-    matcher = _Matcher(spec)
-    header = _find_header(grid, matcher)
+    matcher = Matcher(spec)
+    header = find_header(grid, matcher)
     if header is None:
         expected = "".join(f"“{c.header}”" for c in spec.columns if c.required)
         issues.append(Issue(
@@ -921,15 +511,16 @@ def _empty_sheet(spec: Sheet, name: str) -> SheetData:
     return SheetData(spec, name, 0, frame, {}, [], [], 0)
 
 
+
 # --- 参数 sheet ---------------------------------------------------------------
 
 
-def _policy_from_grid(grid: _Grid, date1904: bool) -> tuple[dict[str, Any], dict[str, str]] | None:
+def _policy_from_grid(grid: Grid, date1904: bool) -> tuple[dict[str, Any], dict[str, str]] | None:
     """({key: value}, {key: A1 address of the value}) of a 参数 sheet; None without its header row."""
     key_text = normalise_header(POLICY_KEY_HEADER)
     value_text = normalise_header(POLICY_VALUE_HEADER)
     for r, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-        texts = [normalise_header(_header_text(v)) for v in row]
+        texts = [normalise_header(header_text(v)) for v in row]
         if key_text in texts and value_text in texts:
             key_col, value_col = texts.index(key_text), texts.index(value_text)
             header = r
@@ -941,7 +532,7 @@ def _policy_from_grid(grid: _Grid, date1904: bool) -> tuple[dict[str, Any], dict
     letter = column_letter(grid.left + value_col)
     for r, row in enumerate(grid.rows[header + 1:], start=header + 1):
         key = row[key_col]
-        key = _header_text(key) if not isinstance(key, str) else key.strip()
+        key = header_text(key) if not isinstance(key, str) else key.strip()
         if not key:
             continue
         value = row[value_col]
@@ -956,7 +547,7 @@ def _policy_from_grid(grid: _Grid, date1904: bool) -> tuple[dict[str, Any], dict
 
 def policy_table_values(rows: Sequence[Sequence[Any]]) -> dict[str, Any] | None:
     """{key: value} of a 参数 table handed over as values (header row 键/参数/值 included)."""
-    read = _policy_from_grid(_values_grid(rows), False)
+    read = _policy_from_grid(values_grid(rows), False)
     return None if read is None else read[0]
 
 
@@ -969,11 +560,8 @@ def _plain(value):
     return value
 
 
+
 # --- small helpers ----------------------------------------------------------
-
-
-def _no_space(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def _listing(names) -> str:
