@@ -81,9 +81,9 @@ def _install_click_chinese() -> None:
 
     for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
         if hasattr(module, "_"):
-            module._ = _gettext_zh
+            setattr(module, "_", _gettext_zh)  # noqa: B010 - the module's gettext alias
         if hasattr(module, "ngettext"):
-            module.ngettext = _ngettext_zh
+            setattr(module, "ngettext", _ngettext_zh)  # noqa: B010
 
 
 _install_click_chinese()

@@ -14,7 +14,7 @@ The checks turn findings into ``Issue`` records with the file, sheet and cell.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ FINDING_COLUMNS = ("code", "severity", "column", "message")
 
 #: ``messages`` of ``make_findings`` as a function: called with ``at``, which cuts a
 #: Series aligned with the mask down to the selected rows.
-Messages = str | pd.Series | Any | Callable[[Callable[[pd.Series], pd.Series]], Any]
+Messages: TypeAlias = str | pd.Series | Any | Callable[[Callable[[pd.Series], pd.Series]], Any]
 
 
 def empty_findings() -> pd.DataFrame:

@@ -647,7 +647,8 @@ def id_error_code(error: str | None) -> str | None:
 def id_error_codes(errors: pd.Series) -> pd.Series:
     """Vectorised ``id_error_code`` over the ``error`` column of ``validate_ids``."""
     text = errors.fillna("").astype(str)
-    codes = np.where(text != "", "id_invalid", None).astype(object)
+    codes = np.full(len(text), None, dtype=object)
+    codes[(text != "").to_numpy()] = "id_invalid"
     for prefix, code in _ERROR_CODES[::-1]:
         codes[text.str.startswith(prefix).to_numpy()] = code
     return pd.Series(codes, index=errors.index, dtype=object)

@@ -42,6 +42,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -541,11 +542,15 @@ def check_households(frame: pd.DataFrame, policy: Policy, year: int | None = Non
     }
     for k, column in enumerate(spending):
         slot_sources[f"raw{k}"] = column.raw
-        slot_sources[f"amount{k}"] = lambda idx, k=k: amounts[k][idx]
-        slot_sources[f"short{k}"] = lambda idx, k=k: thresholds[k][idx] - amounts[k][idx]
+        slot_sources[f"amount{k}"] = partial(_take_at, amounts[k])
+        slot_sources[f"short{k}"] = partial(_take_at, thresholds[k] - amounts[k])
     out["reasons"] = _fill_by_key(key, texts, slot_sources, n)
     return pd.DataFrame(out, index=frame.index,
                         columns=[*OUTPUT_COLUMNS, *(c for c in out if c not in OUTPUT_COLUMNS)])
+
+
+def _take_at(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return values[idx]
 
 
 def _raw_strings(series: pd.Series, idx: np.ndarray) -> np.ndarray:

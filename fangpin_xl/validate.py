@@ -207,8 +207,8 @@ def render_text(result: ValidationResult) -> str:
                              "（全部见 --json 输出或标注副本）")
         if file_result.annotation_note:
             lines.append(f"  {file_result.annotation_note}")
-    total = f"共 {len(result.files)} 个文件：错误 {result.errors} 个，提醒 {result.warnings} 个"
+    summary = f"共 {len(result.files)} 个文件：错误 {result.errors} 个，提醒 {result.warnings} 个"
     if result.unreadable:
-        total += f"，{len(result.unreadable)} 个文件无法读取"
-    lines.append(total)
+        summary += f"，{len(result.unreadable)} 个文件无法读取"
+    lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -316,11 +316,11 @@ def _as_date(value) -> dt.date:
 
 def _day_count(n) -> int:
     """A period length given by a user: a whole number of days, not negative."""
-    if isinstance(n, Integral) and not isinstance(n, bool) and n >= 0:
+    if isinstance(n, Integral) and not isinstance(n, bool) and int(n) >= 0:
         return int(n)
-    if isinstance(n, Real) and not isinstance(n, bool) and math.isfinite(n) and n >= 0:
+    if isinstance(n, Real) and not isinstance(n, bool) and math.isfinite(float(n)) and float(n) >= 0:
         if float(n).is_integer():
-            return int(n)
+            return int(float(n))
     raise InputError(f"天数应为不小于 0 的整数，现为 {n!r}。")
 
 

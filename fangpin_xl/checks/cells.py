@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -128,8 +129,7 @@ def not_in_choices(ctx: Context) -> list[Issue]:
             wrong = values.notna().to_numpy() & ~values.isin(spec.choices).to_numpy()
             tail = f"”不是“{header(sd, spec.key)}”的可选值：请从下拉列表中选择（{'、'.join(spec.choices)}）。"
             out += row_issues(ctx, sd, wrong, "not_in_choices", spec.key,
-                              lambda rows, sd=sd, key=spec.key, tail=tail: [
-                                  "“" + v + tail for v in display(ctx, sd, key, rows)])
+                              partial(_around, ctx, sd, spec.key, "“", tail))
     return out
 
 
@@ -191,9 +191,13 @@ def future_date(ctx: Context) -> list[Issue]:
             future = (as_dates(sd.frame, spec.key) > today).to_numpy()
             head = f"{header(sd, spec.key)} "
             out += row_issues(ctx, sd, future, "future_date", spec.key,
-                              lambda rows, sd=sd, key=spec.key, head=head: [
-                                  head + v + tail for v in display(ctx, sd, key, rows)])
+                              partial(_around, ctx, sd, spec.key, head, tail))
     return out
+
+
+def _around(ctx: Context, sd: SheetData, key: str, head: str, tail: str, rows: pd.Index) -> list[str]:
+    """Messages that quote each flagged cell's value: ``head + value + tail``."""
+    return [head + value + tail for value in display(ctx, sd, key, rows)]
 
 
 def _plain_mobile(texts: np.ndarray) -> np.ndarray:

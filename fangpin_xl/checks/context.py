@@ -125,9 +125,9 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
     keys: dict[tuple[str, str], pd.Series] = {}
     ids: dict[tuple[str, str], IdColumn] = {}
     for key, sd in data.sheets.items():
-        for column in ("household_no", "case_no"):
-            if column in sd.frame.columns and (column == "household_no" or key == "cases"):
-                keys[(key, column)] = match_keys(sd.frame[column])
+        for name in ("household_no", "case_no"):
+            if name in sd.frame.columns and (name == "household_no" or key == "cases"):
+                keys[(key, name)] = match_keys(sd.frame[name])
         for column in sd.spec.input_columns:
             if column.type == ID and column.key in sd.columns:
                 ids[(key, column.key)] = _check_ids(sd.frame[column.key], today)

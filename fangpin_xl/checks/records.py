@@ -8,7 +8,7 @@ text, ID and phone numbers masked (``ids.mask_id``: 130434********123X).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from .context import Context
 
 #: Messages for flagged rows: one text, an array aligned with the frame, or a
 #: function of the flagged rows' index (texts built for those rows only).
-Messages = str | np.ndarray | pd.Series | Sequence[str] | Callable[[pd.Index], Any]
+Messages: TypeAlias = str | np.ndarray | pd.Series | Sequence[str] | Callable[[pd.Index], Any]
 
 
 def column(sd: SheetData, key: str) -> Column | None:

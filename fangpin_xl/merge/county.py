@@ -321,7 +321,7 @@ def _chunks(spec: Sheet, merged: list[Outcome], extras: list[str]) -> Iterator[l
     for o, frame in parts_of(spec, merged):
         n = len(frame)
         part = o.parts[spec.key]
-        lists = [[o.report.township] * n]
+        lists: list[list] = [[o.report.township] * n]
         lists += [_values(frame[key], kind) for key, kind in kinds]
         for name in extras:
             lists.append(_values(frame[name], RAW) if name in frame.columns else [None] * n)
@@ -460,9 +460,9 @@ def _write_summary(book: _Book, ws, result: MergeResult, table: Table) -> None:
 
     money_col = SUMMARY_HEADERS.index("已支付救助金额（元）")
     rate_col = SUMMARY_HEADERS.index("回访覆盖率")
-    for i, col in enumerate(SUMMARY_COLUMNS):
+    for i, spec in enumerate(SUMMARY_COLUMNS):
         fmt = book.formats[NUMBER] if i == money_col else book.rate if i == rate_col else None
-        ws.set_column(i, i, col.width, fmt)
+        ws.set_column(i, i, spec.width, fmt)
     ws.write_string(0, 0, table.title, book.title)
     ws.set_row(1, 42)
     n = len(result.townships)
@@ -500,8 +500,8 @@ def _write_summary(book: _Book, ws, result: MergeResult, table: Table) -> None:
     if n:
         chart = book.wb.add_chart({"type": "column"})
         first, last = HEADER_ROWS, HEADER_ROWS + n - 1
-        for header, color in (("监测户", "#9DC3E6"), ("符合条件户", "#2E75B6")):
-            col = SUMMARY_HEADERS.index(header)
+        for label, color in (("监测户", "#9DC3E6"), ("符合条件户", "#2E75B6")):
+            col = SUMMARY_HEADERS.index(label)
             chart.add_series({
                 "name": [SUMMARY_SHEET, 1, col],
                 "categories": [SUMMARY_SHEET, first, 0, last, 0],

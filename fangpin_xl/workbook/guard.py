@@ -227,7 +227,7 @@ def ole_stream_names(path) -> list[str] | None:
                 continue
             fat.extend(struct.unpack(f"<{per}I", sector(s).ljust(size, b"\xff")))
         names = []
-        current, seen = first_dir, set()
+        current, seen = first_dir, set[int]()
         while current <= _MAX_REGULAR and current not in seen and len(seen) < n_sectors:
             seen.add(current)
             block = sector(current)

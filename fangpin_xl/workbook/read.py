@@ -186,7 +186,7 @@ def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, 
     file = path.name
     issues: list[Issue] = []
     result: dict[str, SheetData] = {}
-    policy_values = None
+    policy_values: dict[str, Any] | None = None
     names = book.sheet_names
     for spec in sheets:
         found = find_sheet(spec.names, names)
@@ -256,7 +256,7 @@ def read_sheet_table(
     fmt = check_file(path, limits)
     with FileBook(path, fmt) as book:
         names = book.sheet_names
-        grid = None
+        grid: Grid | None = None
         if sheet_name is None:
             for name in names:
                 grid = book.grid(name)
@@ -271,6 +271,7 @@ def read_sheet_table(
                 raise fail(path, f"找不到工作表“{sheet_name}”。工作簿中的工作表：{_listing(names)}")
             sheet_name = found
             grid = book.grid(found)
+    assert grid is not None  # every branch above found a sheet or raised
     # The header is the first row with the most text cells: title and note
     # rows above it hold one or two; data rows hold at most as many.
     counts = [sum(1 for v in row if isinstance(v, str) and v.strip())
@@ -348,9 +349,9 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
 
     coerced: dict[int, Any] = {}
     for col in spec.columns:
-        c = found_by_key.get(col.key)
-        if c is not None:
-            coerced[c] = coerce_column(block[:, c], col.type, date1904=date1904)
+        position = found_by_key.get(col.key)
+        if position is not None:
+            coerced[position] = coerce_column(block[:, position], col.type, date1904=date1904)
     for c, _text in extra_cols:
         coerced[c] = coerce_column(block[:, c], RAW)
     # Templates carry formulas in hundreds of prepared rows: a row whose only
@@ -366,16 +367,16 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
     changes: list[Change] = []
     failures: list[Change] = []
     for col in spec.columns:
-        c = found_by_key.get(col.key)
-        if c is None:
+        position = found_by_key.get(col.key)
+        if position is None:
             data[col.key] = _empty_values(col.type, len(positions))
             continue
-        letter = column_letter(grid.left + c)
+        letter = column_letter(grid.left + position)
         columns[col.key] = letter
-        headers[col.key] = header.names[c]
-        result = coerced[c]
+        headers[col.key] = header.names[position]
+        result = coerced[position]
         data[col.key] = _take(result.values, positions)
-        _collect(result, block[:, c], keep, col, letter, first_excel_row, changes, failures)
+        _collect(result, block[:, position], keep, col, letter, first_excel_row, changes, failures)
     extras: list[str] = []
     for c, text in extra_cols:
         letter = column_letter(grid.left + c)

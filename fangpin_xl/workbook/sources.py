@@ -72,9 +72,9 @@ class FileBook:
     def __init__(self, path: Path, fmt: str):
         self.path = path
         self.fmt = fmt
-        self._cal = None
-        self._opx = None
-        self._fh = None
+        self._cal: Any = None  # python_calamine.CalamineWorkbook, imported lazily
+        self._opx: Any = None  # openpyxl Workbook, only when calamine cannot read the file
+        self._fh: Any = None
         self._first_error: Exception | None = None
         try:
             from python_calamine import CalamineWorkbook
@@ -88,8 +88,7 @@ class FileBook:
                     self._cal = CalamineWorkbook.from_filelike(fh)
             self.sheet_names = list(self._cal.sheet_names)
         except Exception as exc:  # noqa: BLE001 - reader errors become InputError
-            self._fall_back(exc)
-            self.sheet_names = list(self._opx.sheetnames)
+            self.sheet_names = list(self._fall_back(exc).sheetnames)
 
     def __enter__(self):
         return self
@@ -120,9 +119,10 @@ class FileBook:
             # What calamine said is the better description: it is the primary reader.
             raise _translate(self.path, self._first_error or exc) from None
 
-    def _fall_back(self, exc: Exception) -> None:
+    def _fall_back(self, exc: Exception) -> Any:
+        """Open the file with openpyxl (once) and return that workbook, or raise what calamine said."""
         if self._opx is not None:
-            return
+            return self._opx
         self._first_error = exc
         if type(exc).__name__ == "PasswordError" or self.fmt == "xls":
             self.close()
@@ -143,6 +143,7 @@ class FileBook:
         except Exception:  # noqa: BLE001 - report what calamine said, it is the primary reader
             self.close()
             raise _translate(self.path, exc) from None
+        return self._opx
 
 
 class ValuesBook:
