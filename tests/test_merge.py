@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
@@ -19,7 +20,7 @@ from python_calamine import CalamineWorkbook
 from fangpin_xl import merge
 from fangpin_xl.demo import write_sample_county
 from fangpin_xl.errors import FangpinError, InputError
-from fangpin_xl.ids import mask_id
+from fangpin_xl.ids import make_id, mask_id
 from fangpin_xl.merge import (
     DUPLICATES_SHEET,
     ISSUES_SHEET,
@@ -520,3 +521,70 @@ def test_sqlite_history_appends_years(sample, tmp_path):
     merge_workbooks([sample.out_dir], tmp_path / "c.xlsx", jobs=1, today=TODAY, sqlite=db)
     assert len(read_history(db, "家庭成员", year=2020)) == len(members)
     assert len(read_history(db, "家庭成员", year=2019)) == len(members)
+
+
+def test_summary_chart_plots_the_columns_its_title_names(merged):
+    from xlsxwriter.utility import xl_range_abs
+
+    result, sheets = merged
+    book = openpyxl.load_workbook(result.output)
+    chart = book[SUMMARY_SHEET]._charts[0]
+    headers = sheets[SUMMARY_SHEET][1]
+    n = len(result.townships)
+    refs = [(s.tx.strRef.f, s.val.numRef.f) for s in chart.series]
+    expected = []
+    for label in ("监测户", "符合条件户"):
+        col = headers.index(label)
+        expected.append((f"{SUMMARY_SHEET}!{xl_range_abs(1, col, 1, col)}",
+                         f"{SUMMARY_SHEET}!{xl_range_abs(2, col, 1 + n, col)}"))
+    assert refs == expected
+
+
+def test_history_tables_are_the_county_sheets(sample, merged, tmp_path):
+    db = tmp_path / "history.sqlite"
+    result = merge_workbooks([sample.out_dir], tmp_path / "a.xlsx", jobs=1, today=TODAY, sqlite=db)
+    sheets = read_back(result.output)
+    for name in (ISSUES_SHEET, DUPLICATES_SHEET, SOURCES_SHEET, REJECTED_SHEET):
+        stored = read_history(db, name, year=2020).drop(columns="年度")
+        shown = sheets[name][1:]
+        assert list(stored.columns) == shown[0], name
+        as_text = [["" if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+                    for v in row] for row in stored.itertuples(index=False)]
+        county = [["" if v == "" else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+                   for v in row] for row in shown[1:]]
+        assert as_text == county, name
+
+
+def township_with_head(path: Path, number: str, head_id: str, name: str, township: str) -> Path:
+    return write_township(path, {
+        "监测户": [HOUSEHOLD_HEADERS,
+                  [number, township, "东庄", name, head_id, 1, "边缘易致贫户", 5000, None]],
+        "家庭成员": [MEMBER_HEADERS, [number, name, head_id, "户主", None, None]],
+        "救助": [CASE_HEADERS, ["Ａ-001 ", number, "因病", dt.date(2020, 5, 6), "自下而上申请", "已发现", None]],
+    })
+
+
+def test_one_list_of_duplicates_whatever_the_sheet(tmp_path):
+    """A head's ID copied into another township's 监测户, and one case number spelled two ways."""
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    head = make_id("130434", dt.date(1980, 1, 1), 123)
+    path = township_with_head(folder / "甲乡.xlsx", "J-01", head, "张三", "甲乡")
+    township_with_head(folder / "乙乡.xlsx", "Y-01", head, "张三", "乙乡")  # 乙 sorts before 甲
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    pairs = [(d.label, d.number, d.situation, d.first.sheet, d.other.sheet, d.other.file)
+             for d in result.duplicates]
+    assert pairs == [
+        ("身份证号", head, "不同乡镇", "监测户", "监测户", "甲乡.xlsx"),
+        ("身份证号", head, "不同乡镇", "监测户", "家庭成员", "甲乡.xlsx"),
+        ("案件编号", "A-001", "不同乡镇", "救助", "救助", "甲乡.xlsx"),
+    ]
+    assert result.duplicate_counts() == {"id_number": 2, "case_no": 1, "total": 3}
+    assert "重复：身份证号 2 处，案件编号 1 处" in render_summary(result)
+    # 问题 holds the same: every cell of the number, in both townships.
+    found = {(i.file, i.sheet, i.cell, i.code) for i in result.issues}
+    assert {("甲乡.xlsx", "监测户", "E2", "duplicate_id"), ("乙乡.xlsx", "监测户", "E2", "duplicate_id"),
+            ("甲乡.xlsx", "家庭成员", "C2", "duplicate_id"), ("乙乡.xlsx", "救助", "A2", "duplicate_case_no"),
+            } <= found
+    assert validate_paths([folder], today=TODAY).issues == result.issues
+    assert path.exists()

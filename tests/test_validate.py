@@ -709,3 +709,27 @@ def test_sample_county_rows_add_up(sample):
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
+
+
+def test_case_numbers_compare_by_the_one_key_normaliser(tmp_path):
+    def change(frames):
+        cases = frames["cases"]
+        frames["cases"] = pd.concat([cases, cases.assign(case_no="Ａ1 ")], ignore_index=True)
+    found = [i for i in issues_of(workbook(tmp_path, change)) if i.code == "duplicate_case_no"]
+    assert [(i.cell, i.value) for i in found] == [("A3", "A1"), ("A4", "Ａ1")]
+    assert found[0].message == "案件编号重复：与第 4 行相同，每个案件编号只能出现一次：请删除重复行或更正编号。"
+
+
+def test_case_number_in_two_workbooks(tmp_path):
+    first = workbook(tmp_path, name="甲乡.xlsx")
+
+    def change(frames):
+        other_people(frames)
+        frames["cases"]["case_no"] = ["a1"]
+    second = workbook(tmp_path, change, name="乙乡.xlsx")
+    result = validate_paths([first, second], today=TODAY)
+    assert [(i.file, i.code, i.cell, i.value) for i in result.issues] == [
+        ("甲乡.xlsx", "duplicate_case_no", "A3", "A1"), ("乙乡.xlsx", "duplicate_case_no", "A3", "A1"),
+    ]
+    assert result.issues[0].message == (
+        "案件编号在其他乡镇工作簿中也有（乙乡.xlsx 工作表“救助” A3）：全县的案件编号不能重复，请与对方乡镇核对后更正。")
