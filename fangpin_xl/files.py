@@ -1,30 +1,68 @@
-"""Writing output files so that a crash never leaves half a file behind."""
+"""Writing output files so that a crash never leaves half a file or personal data behind.
+
+One scheme for every temporary thing the program makes:
+
+* an output is written to ``.fangpin-tmp-<pid>-<random>`` beside it (same file
+  system, so the final rename is atomic), then renamed over the output;
+* scratch folders (the merge's spilled rows) are ``fangpin-<pid>-<random>``
+  in the system temporary folder;
+* both are removed on every exit path, and the leftovers of a killed run
+  (their process is gone) are removed by the next run that writes there
+  (``clean_stale``).
+
+OS errors while writing (disk full, read-only file system, a name too long,
+no permission, the file open in Excel) become an ``InputError`` in Chinese.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError
+
+TEMP_PREFIX = ".fangpin-tmp-"
+SCRATCH_PREFIX = "fangpin-"
+_OWNED = re.compile(r"^(?:\.fangpin-tmp-|fangpin-)(\d+)-")
+
+
+def write_error(path: Path, exc: OSError) -> InputError:
+    """A Chinese message for an OS error while writing ``path``."""
+    reasons = {
+        errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个位置保存",
+        errno.EROFS: "该位置是只读的（如光盘、写保护的 U 盘），请换一个位置保存",
+        errno.ENAMETOOLONG: "文件名或路径太长，请换一个短一些的文件名或文件夹",
+        errno.EACCES: "没有写入权限，或文件正在 Excel / WPS 中打开，请关闭该文件后重试",
+        errno.EPERM: "没有写入权限，或文件正在 Excel / WPS 中打开，请关闭该文件后重试",
+        errno.EISDIR: "这是一个文件夹",
+        errno.ENOENT: "所在文件夹不存在或无法创建",
+        errno.EDQUOT: "磁盘配额已用完，请清理后重试",
+    }
+    reason = reasons.get(exc.errno or 0, f"写入失败（{exc.strerror or exc}）")
+    return InputError(f"无法写入文件 {path}：{reason}。")
 
 
 @contextlib.contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path``.
 
-    The temporary file lives in the same folder so the final rename is atomic
-    on the same file system; on any error it is removed and ``path`` is left
-    as it was.
+    On any error the temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    except PermissionError:
-        raise InputError(f"无法写入文件 {path}：没有写入该文件夹的权限。") from None
+        clean_stale(path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -34,15 +72,64 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         # mkstemp creates 0600; outputs are shared office files, so use the umask like open() does.
         os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
-    except PermissionError:
-        raise InputError(
-            f"无法写入文件 {path}：没有写入权限，或文件正在 Excel / WPS 中打开。请关闭该文件后重试。"
-        ) from None
-    except IsADirectoryError:
-        raise InputError(f"无法写入文件 {path}：这是一个文件夹。") from None
+    except OSError as exc:
+        raise write_error(path, exc) from None
     finally:
-        if tmp.exists():
+        with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A private temporary folder, removed on exit (and, after a crash, by the next run)."""
+    base = Path(tempfile.gettempdir())
+    clean_stale(base)
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=base))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove this program's temporary files and folders in ``folder`` whose process is gone."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _OWNED.match(entry.name)
+        if match is None or not _stale(entry, int(match.group(1))):
+            continue
+        target = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+            removed.append(target)
+        except OSError:
+            continue
+    return removed
+
+
+def _stale(entry: os.DirEntry, pid: int) -> bool:
+    """Left by a run that is over: its process is gone (on Windows: older than a day)."""
+    if pid == os.getpid():
+        return False
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl+C there
+        try:
+            return time.time() - entry.stat(follow_symlinks=False).st_mtime > 86_400
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists, owned by someone else (or we cannot tell): leave it
+    return False
 
 
 def _current_umask() -> int:

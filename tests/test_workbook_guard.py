@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import xlsxwriter
 import pytest
 
 from fangpin_xl.errors import InputError
@@ -300,3 +301,38 @@ def test_too_many_members(tmp_path):
 def test_ordinary_workbooks_pass_default_limits(tmp_path):
     bomb = make_bomb(tmp_path / "正常.xlsx", 8 * MiB)  # below ratio_min_bytes: not judged by ratio
     assert check_file(bomb) == "xlsx"
+
+
+@pytest.mark.parametrize(("cell", "refused"), [("XFD1048576", True), ("ZZ100000", True), ("A1048576", False)])
+def test_a_value_typed_far_away_is_refused_before_calamine_sizes_its_grid(tmp_path, cell, refused):
+    path = tmp_path / "远处.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("监测户")
+    ws.write_row(0, 0, ["户编号", "乡镇"])
+    ws.write(cell, "x")
+    wb.close()
+    if refused:
+        with pytest.raises(InputError) as err:
+            check_file(path)
+        assert str(err.value).startswith(f"远处.xlsx：某个工作表的使用区域从 A1 一直到 {cell}（约 ")
+        assert f"多半是在很远的单元格（如 {cell}）误输入了内容或设置了格式" in str(err.value)
+    else:
+        assert check_file(path) == "xlsx"
+
+
+def test_a_lying_dimension_does_not_hide_a_far_cell(tmp_path):
+    source = tmp_path / "源.xlsx"
+    wb = xlsxwriter.Workbook(str(source))
+    ws = wb.add_worksheet("监测户")
+    ws.write("A1", "户编号")
+    ws.write("XFD1048576", "x")
+    wb.close()
+    target = tmp_path / "假尺寸.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:XFD1048576"/>', b'<dimension ref="A1"/>')
+            zout.writestr(info, data)
+    with pytest.raises(InputError, match="一直到 XFD1048576"):
+        check_file(target)

@@ -24,8 +24,6 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +31,7 @@ from pathlib import Path
 from ..checks import cross_workbook_issues, duplicate_pairs
 from ..checks.duplicates import ID_KIND, KIND_LABELS, Duplicate
 from ..errors import FangpinError, InputError
+from ..files import scratch_folder
 from ..ids import mask_id
 from ..issues import Issue, sort_issues
 from ..policy import Policy, load_policy
@@ -58,7 +57,7 @@ from .model import (
     SheetTotal,
     TownshipRow,
 )
-from .worker import Outcome, Task, process
+from .worker import Outcome, Task, die_with_parent, process
 
 Progress = Callable[[int, int, str], None]
 
@@ -109,8 +108,7 @@ def merge_workbooks(
         listed = "；".join(f"{s.path.name}（{s.reason}）" for s in skipped[:10])
         raise InputError("没有找到可汇总的工作簿（.xlsx、.xlsm、.xls）" + (f"：{listed}" if listed else "。"))
 
-    spill = Path(tempfile.mkdtemp(prefix="fangpin-merge-"))
-    try:
+    with scratch_folder() as spill:
         tasks = [Task(i, path, spill, county_policy, check_policy, today) for i, path in enumerate(found)]
         outcomes = _run(tasks, jobs, progress)
         read_check = time.perf_counter() - started
@@ -154,8 +152,6 @@ def merge_workbooks(
             "total": time.perf_counter() - started,
         }
         return result
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _policies(policy, year) -> tuple[Policy, Policy | None]:
@@ -170,37 +166,52 @@ def _policies(policy, year) -> tuple[Policy, Policy | None]:
 
 
 def _run(tasks: list[Task], jobs: int | None, progress: Progress | None) -> list[Outcome]:
+    """Each task's outcome, in task order. A worker that dies costs only the file it was reading."""
     total = len(tasks)
     workers = min(total, max(1, int(jobs) if jobs else (os.cpu_count() or 1)))
-    outcomes: list[Outcome | None] = [None] * total
+    outcomes: dict[int, Outcome] = {}
+
+    def finished(task: Task, outcome: Outcome) -> None:
+        outcomes[task.index] = outcome
+        if progress is not None:
+            progress(len(outcomes), total, task.path.name)
+
     if workers == 1:
-        for done, task in enumerate(tasks, start=1):
-            outcomes[task.index] = process(task)
-            if progress is not None:
-                progress(done, total, task.path.name)
-        return [o for o in outcomes if o is not None]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        for task in tasks:
+            finished(task, process(task))
+        return [outcomes[t.index] for t in tasks]
+    left = _pool(tasks, workers, finished)
+    # A worker died (a file that crashed its reader, or memory): retry the unfinished
+    # files one by one, each in a fresh process, so only the culprit is lost.
+    for task in left:
+        if _pool([task], 1, finished):
+            finished(task, Outcome(FileReport(task.path, UNREADABLE, (
+                f"{task.path.name}：读取该文件时处理进程意外退出（文件可能已损坏或过大，或内存不足），"
+                "已跳过该文件：请用 Excel 或 WPS 打开检查后另存为 .xlsx 再提交"))))
+    return [outcomes[t.index] for t in tasks]
+
+
+def _pool(tasks: list[Task], workers: int, finished: Callable[[Task, Outcome], None]) -> list[Task]:
+    """Run ``tasks`` in a process pool; return the tasks left unfinished when a worker died."""
+    left = {task.index: task for task in tasks}
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(process, task): task for task in tasks}
-        try:
-            for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                task = futures[future]
-                try:
-                    outcomes[task.index] = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    raise FangpinError(
-                        f"读取进程意外退出（读到 {task.path.name} 前后；可能是内存不足）。"
-                        "请用 --jobs 1 重新汇总，以便找出出问题的文件。"
-                    ) from None
-                except Exception as exc:  # noqa: BLE001 - the worker itself failed (e.g. pickling)
-                    report = FileReport(task.path, UNREADABLE,
-                                        f"{task.path.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）")
-                    outcomes[task.index] = Outcome(report)
-                if progress is not None:
-                    progress(done, total, task.path.name)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return [o for o in outcomes if o is not None]
+        for future in concurrent.futures.as_completed(futures):
+            task = futures[future]
+            try:
+                outcome = future.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                return list(left.values())
+            except Exception as exc:  # noqa: BLE001 - the worker itself failed (e.g. pickling)
+                outcome = Outcome(FileReport(task.path, UNREADABLE,
+                                             f"{task.path.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"))
+            del left[task.index]
+            finished(task, outcome)
+        return []
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _cross_workbook(merged: list[Outcome], today: dt.date) -> None:

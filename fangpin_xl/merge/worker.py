@@ -13,9 +13,13 @@ time while writing.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import hashlib
 import math
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +98,31 @@ class Outcome:
         self.report.errors, self.report.warnings = counts["error"], counts["warning"]
         if self.stats is not None:
             self.stats.errors, self.stats.warnings = self.report.errors, self.report.warnings
+
+
+def die_with_parent(parent: int) -> None:
+    """A worker's initializer: exit when the merge that started it is gone (even if killed).
+
+    On Linux the kernel does it (PR_SET_PDEATHSIG); elsewhere a watcher thread
+    notices that the parent changed.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="fangpin-parent-watch", daemon=True).start()
 
 
 def hash_file(path: Path) -> tuple[int, str]:

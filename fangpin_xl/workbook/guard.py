@@ -11,10 +11,12 @@ truncated downloads, Excel's ~$ lock files — and says so in Chinese.
 from __future__ import annotations
 
 import codecs
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from zlib import error as zlib_error
 
 from ..errors import InputError
 
@@ -48,6 +50,12 @@ class Limits:
     ratio_min_bytes: int = 16 * MiB
     #: Number of zip members.
     max_members: int = 20_000
+    #: Cells in one sheet's used range (first to last filled row × column). calamine
+    #: allocates the whole range: one value typed at XFD1048576 would ask for 17 billion.
+    max_sheet_cells: int = 60_000_000
+    #: Sheets up to this size (uncompressed XML) are scanned cell by cell for their
+    #: extent; larger ones are judged by their <dimension> (every real writer sets it).
+    scan_sheet_bytes: int = 16 * MiB
 
 
 DEFAULT_LIMITS = Limits()
@@ -152,6 +160,82 @@ def _check_zip(path: Path, limits: Limits) -> None:
         if "mimetype" in names:
             raise fail(path, f"是 OpenDocument 表格（.ods 等），不是 Excel 工作簿，{RESAVE_HINT}")
         raise fail(path, "不是 Excel 工作簿（是 ZIP 压缩包，但其中没有工作簿内容）")
+    _check_extent(path, infos, limits)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_CELL_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{1,7})"')
+
+
+def _check_extent(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse a sheet whose used range is absurdly large, before calamine allocates it."""
+    sheets = [i for i in infos if "worksheets/" in i.filename.replace("\\", "/").lower()
+              and i.filename.lower().endswith(".xml")]
+    if not sheets:
+        return
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in sheets:
+                extent = _extent(zf, info, info.file_size <= limits.scan_sheet_bytes)
+                if extent is None:
+                    continue
+                (top, left), (bottom, right) = extent
+                cells = (bottom - top + 1) * (right - left + 1)
+                if cells > limits.max_sheet_cells:
+                    last = f"{_letters(right)}{bottom}"
+                    raise fail(path, (
+                        f"某个工作表的使用区域从 {_letters(left)}{top} 一直到 {last}（约 {cells:,} 个单元格），"
+                        f"远超正常工作表，已拒绝读取：多半是在很远的单元格（如 {last}）误输入了内容或设置了格式。"
+                        "请在 Excel 或 WPS 中删除多余的行和列后保存，再重新提交"
+                    ))
+    except (zipfile.BadZipFile, OSError, EOFError, zlib_error, NotImplementedError):
+        raise fail(path, CORRUPT_MESSAGE) from None
+
+
+def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: bool) -> tuple | None:
+    """((first row, first column), (last row, last column)), 1-based; None if unknown."""
+    top = left = 1 << 30
+    bottom = right = 0
+    with zf.open(info) as fh:
+        data = fh.read(64 * 1024)
+        if not scan:
+            match = _DIMENSION.search(data)
+            if match is not None:
+                a, r1, b, r2 = match.groups()
+                b, r2 = (b, r2) if b else (a, r1)
+                return ((int(r1), _column(a)), (int(r2), _column(b)))
+        while data:
+            more = fh.read(1024 * 1024)
+            # Scan up to the last tag start: a reference cut in two is scanned with the next chunk.
+            cut = data.rfind(b"<") if more else len(data)
+            cut = cut if cut > 0 else len(data)
+            for column, row in _CELL_REF.findall(data, 0, cut):
+                number = int(row)
+                top, bottom = min(top, number), max(bottom, number)
+                if column:
+                    index = _column(column)
+                    left, right = min(left, index), max(right, index)
+            data = data[cut:] + more
+    if not bottom:
+        return None
+    if not right:
+        left = right = 1
+    return ((top, left), (bottom, right))
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _letters(number: int) -> str:
+    out = ""
+    while number:
+        number, rem = divmod(number - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 # --- OLE / CFB (xls, encrypted OOXML) -------------------------------------

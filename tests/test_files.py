@@ -1,0 +1,82 @@
+"""Atomic outputs, scratch folders, and what a killed run leaves behind."""
+
+import errno
+import os
+import subprocess
+import sys
+
+import pytest
+
+from fangpin_xl.errors import InputError
+from fangpin_xl.files import TEMP_PREFIX, atomic_output, clean_stale, scratch_folder, write_error
+
+
+def dead_pid() -> int:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_atomic_output_replaces_only_on_success(tmp_path):
+    target = tmp_path / "县.xlsx"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("crash")
+    assert target.read_bytes() == b"old"
+    with atomic_output(target) as tmp:
+        assert tmp.name.startswith(f"{TEMP_PREFIX}{os.getpid()}-") and tmp.parent == tmp_path
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["县.xlsx"]
+
+
+def test_a_long_name_still_gets_a_temporary_file(tmp_path):
+    target = tmp_path / ("长" * 80 + ".xlsx")  # 245 bytes: a temp name built from it would not fit
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(b"x")
+    assert target.read_bytes() == b"x"
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    pid = dead_pid()
+    stale_file = tmp_path / f"{TEMP_PREFIX}{pid}-abc.tmp"
+    stale_file.write_bytes(b"personal data")
+    stale_dir = tmp_path / f"fangpin-{pid}-xyz"
+    stale_dir.mkdir()
+    (stale_dir / "00000-members.pkl").write_bytes(b"personal data")
+    mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-live.tmp"
+    mine.write_bytes(b"in use")
+    other = tmp_path / "fangpin-notes.txt"
+    other.write_text("not ours", encoding="utf-8")
+    assert sorted(p.name for p in clean_stale(tmp_path)) == sorted([stale_file.name, stale_dir.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
+    with atomic_output(tmp_path / "out.txt") as tmp:
+        tmp.write_text("x", encoding="utf-8")
+
+
+def test_scratch_folder_is_removed(tmp_path):
+    with scratch_folder() as folder:
+        (folder / "a.pkl").write_bytes(b"x")
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    (errno.ENOSPC, "磁盘空间已满"), (errno.EROFS, "只读"), (errno.ENAMETOOLONG, "文件名或路径太长"),
+    (errno.EACCES, "没有写入权限"),
+])
+def test_write_errors_are_chinese(tmp_path, code, text):
+    error = write_error(tmp_path / "县.xlsx", OSError(code, os.strerror(code)))
+    assert isinstance(error, InputError) and text in str(error) and str(tmp_path / "县.xlsx") in str(error)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to read-only folders")
+def test_a_read_only_folder_is_a_chinese_input_error(tmp_path):
+    folder = tmp_path / "只读"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(InputError, match="没有写入权限"), atomic_output(folder / "县.xlsx") as tmp:
+            tmp.write_bytes(b"x")
+    finally:
+        folder.chmod(0o700)
