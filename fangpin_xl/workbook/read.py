@@ -186,6 +186,17 @@ def sheet_from_values(
     return _read_schema_sheet(_values_grid(rows), spec, name or spec.name, file, date1904, WARNING)
 
 
+def policy_values_from_rows(rows: Sequence[Sequence[Any]], *, date1904: bool = False,
+                            ) -> dict[str, Any] | None:
+    """{policy key: value} from a 参数 table handed over as values (an Excel range).
+
+    The rows are read exactly like a workbook's 参数 sheet: the header row holding
+    “键” and “值” is found among the first rows (a title above it is skipped), then
+    every row with a key gives its value. None when there is no such header row.
+    """
+    return _policy_from_grid(_values_grid(rows), date1904)
+
+
 def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, ...],
                read_policy: bool) -> WorkbookData:
     file = path.name
