@@ -21,8 +21,10 @@ The arithmetic of one county-year (DOMAIN.md, "The fund pool"):
 The published pilot checks the first two: 魏县 2017 insured 10% of its rural population
 at 50 yuan for 4,000,000 yuan, i.e. 800,000 rural people → 80,000 insured.
 
-A rural population must be a whole number of people, not negative: ``bad_population``
-says which values are not, and ``insured_count`` refuses them with a Chinese message.
+A rural population must be a whole number of people from 0 to 10 billion and an amount a
+number of at most a trillion yuan either way (so fen stay exact in ``int64``):
+``bad_population`` / ``bad_amount`` say which values are not, and ``insured_count`` /
+``to_fen`` refuse them with a Chinese message.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ from .errors import InputError
 from .policy import Policy
 from .text import number_text
 
+#: The largest amount (yuan, either sign) and population the arithmetic accepts.
+MAX_YUAN = 1e12
+MAX_POPULATION = 1e10
+
+
+def _shown(value: float) -> str:
+    return number_text(value) if np.isfinite(value) else str(value)
+
 
 def _half_away(values: np.ndarray) -> np.ndarray:
     """Round to whole units, halves away from zero, after snapping binary noise
@@ -43,15 +53,22 @@ def _half_away(values: np.ndarray) -> np.ndarray:
     return np.sign(values) * np.floor(snapped + 0.5)
 
 
+def bad_amount(yuan: Any) -> np.ndarray:
+    """Which amounts are not usable (not finite, or beyond a trillion yuan either way)."""
+    values = np.asarray(yuan, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return ~(np.abs(values) <= MAX_YUAN)
+
+
 def to_fen(yuan: Any) -> np.ndarray:
     """Yuan → whole fen (``int64``), halves away from zero like Excel ``ROUND(x, 2)``.
 
-    Raises ``InputError`` for a value that is not a finite number.
+    Raises ``InputError`` for an amount ``bad_amount`` refuses.
     """
     values = np.asarray(yuan, dtype=np.float64)
-    if not np.isfinite(values).all():
-        bad = values[~np.isfinite(values)].flat[0]
-        raise InputError(f"金额应为数字，现为 {bad}。")
+    bad = bad_amount(values)
+    if bad.any():
+        raise InputError(f"金额应为绝对值不超过 1 万亿元的数字，现为 {_shown(float(values[bad].flat[0]))}。")
     return _half_away(values * 100).astype(np.int64)
 
 
@@ -61,24 +78,21 @@ def to_yuan(fen: Any) -> np.ndarray:
 
 
 def bad_population(rural_population: Any) -> np.ndarray:
-    """Which values are not a usable rural population (negative, fractional or not finite)."""
+    """Which values are not a usable rural population (a whole number from 0 to 10 billion)."""
     values = np.asarray(rural_population, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
+        return ~((values >= 0) & (values <= MAX_POPULATION) & (values == np.floor(values)))
 
 
 def insured_count(rural_population: Any, coverage_rate: float) -> np.ndarray:
     """Insured persons (``int64``): population × rate, rounded half up to whole persons.
 
-    Raises ``InputError`` naming the first population that is negative, fractional or
-    not a number.
+    Raises ``InputError`` naming the first population ``bad_population`` refuses.
     """
     values = np.asarray(rural_population, dtype=np.float64)
     bad = bad_population(values)
     if bad.any():
-        first = float(values[bad].flat[0])
-        shown = number_text(first) if np.isfinite(first) else str(first)
-        raise InputError(f"农村人口应为不小于 0 的整数，现为 {shown}。")
+        raise InputError(f"农村人口应为 0 到 100 亿之间的整数，现为 {_shown(float(values[bad].flat[0]))}。")
     return _half_away(values * float(coverage_rate)).astype(np.int64)
 
 

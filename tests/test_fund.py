@@ -42,8 +42,9 @@ def test_insured_count_snaps_binary_noise():
 
 @pytest.mark.parametrize(
     ("population", "message"),
-    [(-1, "农村人口应为不小于 0 的整数，现为 -1。"), (10.5, "农村人口应为不小于 0 的整数，现为 10.5。"),
-     (float("nan"), "农村人口应为不小于 0 的整数，现为 nan。")],
+    [(-1, "农村人口应为 0 到 100 亿之间的整数，现为 -1。"), (10.5, "农村人口应为 0 到 100 亿之间的整数，现为 10.5。"),
+     (float("nan"), "农村人口应为 0 到 100 亿之间的整数，现为 nan。"),
+     (2e10, "农村人口应为 0 到 100 亿之间的整数，现为 20000000000。")],
 )
 def test_insured_count_refuses_unusable_populations(population, message):
     assert bad_population([1000, population]).tolist() == [False, True]
@@ -67,9 +68,18 @@ def test_to_fen_rounds_halves_away_from_zero(yuan, fen):
     assert to_fen([yuan]).tolist() == [fen]
 
 
-def test_to_fen_refuses_non_numbers():
-    with pytest.raises(InputError, match="金额应为数字"):
+def test_to_fen_refuses_non_numbers_and_absurd_amounts():
+    from fangpin_xl.fund import bad_amount
+
+    assert bad_amount([1.0, float("inf"), float("nan"), 1e12, -1e12, 1.0000001e12]).tolist() == [
+        False, True, True, False, False, True]
+    with pytest.raises(InputError) as caught:
         to_fen([1.0, float("inf")])
+    assert str(caught.value) == "金额应为绝对值不超过 1 万亿元的数字，现为 inf。"
+    with pytest.raises(InputError) as caught:
+        to_fen([-2e12])
+    assert str(caught.value) == "金额应为绝对值不超过 1 万亿元的数字，现为 -2000000000000。"
+    assert to_fen([1e12, -1e12]).tolist() == [100_000_000_000_000, -100_000_000_000_000]
 
 
 @pytest.mark.parametrize(
