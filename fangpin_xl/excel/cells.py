@@ -77,6 +77,9 @@ COM_ERRORS: dict[int, str] = {
 # The reader's kind codes of an int, a datetime and an object it has no kind for.
 _INT_KIND, _DATETIME_KIND, _OTHER_KIND = classify([0, dt.datetime(2000, 1, 1), object()])
 
+#: Types of a single cell value that need no cleaning (a naive datetime has no zone).
+_PLAIN = frozenset({type(None), str, int, float, bool})
+
 try:  # xlwings Lite (Pyodide 0.28+) hands over JavaScript's null as this sentinel
     from pyodide.ffi import JsNull as _JsNull
 except ImportError:
@@ -114,6 +117,10 @@ def grid(value: Any) -> np.ndarray:
     A flat list is one row: xlwings' ``to_scalar`` unwraps a one-row matrix
     ``[[a, b]]`` into ``[a, b]`` (as its own ``Ensure2DStage`` reads it back).
     """
+    if type(value) in _PLAIN:  # one cell, as most calls send it
+        block = np.empty((1, 1), dtype=object)
+        block[0, 0] = None if value == "" else value
+        return block
     if isinstance(value, list | tuple):
         if value and not any(isinstance(row, list | tuple) for row in value):
             value = [value]
@@ -254,6 +261,8 @@ _SHEET_CACHE_SIZE = 32
 def year_value(value: Any) -> int | None:
     """The ``year`` argument: None when empty; "2020", 2020.0 and "2020年" are 2020."""
     cell = single(value, "年度")
+    if cell is None:
+        return None
     typed = cell.strip().removesuffix("年") if isinstance(cell, str) else cell
     result = coerce_column([typed], INTEGER)
     if result.empty.iloc[0]:

@@ -173,8 +173,9 @@ def _all_empty(*columns: Typed) -> np.ndarray:
 
 def _households(group: Any, income_pc: Any, medical: Any, education: Any, accident: Any,
                 industry: Any, year: Any, params: Any, *, reasons: bool,
-                ) -> tuple[tuple[int, int], pd.DataFrame, np.ndarray]:
-    """``check_households`` over the arguments: (shape, its result, rows left empty)."""
+                ) -> tuple[tuple[int, int], dict[str, np.ndarray], np.ndarray]:
+    """``check_households`` over the arguments: (shape, its columns status, met_text and
+    reasons as object arrays, the rows left empty)."""
     policy, wanted = policy_for(year, params)
     shape, columns = broadcast(
         {"group": group, "income_per_capita": income_pc, "medical": medical,
@@ -189,13 +190,14 @@ def _households(group: Any, income_pc: Any, medical: Any, education: Any, accide
         # check_households, which the core's tests hold to the same results.
         one = check_household(groups.values[0], *(typed.or_raw()[0] for typed in money.values()),
                               policy=policy, year=wanted)
-        return shape, pd.DataFrame({"status": [one.status], "met_text": [one.met_text],
-                                    "reasons": [one.reasons]}), blank
+        result = {"status": one.status, "met_text": one.met_text, "reasons": one.reasons}
+        return shape, {key: np.array([text], dtype=object) for key, text in result.items()}, blank
     frame = pd.DataFrame({
         "group": pd.Series(groups.values, dtype=object),
         **{key: pd.Series(typed.or_raw()) for key, typed in money.items()},
     })
-    return shape, check_households(frame, policy, wanted, reasons=reasons), blank
+    checked = check_households(frame, policy, wanted, reasons=reasons)
+    return shape, {key: checked[key].to_numpy(dtype=object, copy=True) for key in checked}, blank
 
 
 _HOUSEHOLD_ARGS = ("group", "income_pc", "medical", "education", "accident", "industry", "year",
@@ -216,8 +218,8 @@ def FP_ELIGIBLE(group: Any, income_pc: Any, medical: Any, education: Any, accide
     """是否符合防贫救助条件（收入条件和任一支出条件）：符合为 TRUE，不符合为 FALSE，资料不全时说明缺什么"""
     shape, checked, blank = _households(group, income_pc, medical, education, accident, industry,
                                         year, params, reasons=True)
-    status = checked["status"].to_numpy(dtype=object)
-    out = checked["reasons"].to_numpy(dtype=object).copy()
+    status = checked["status"]
+    out = checked["reasons"]
     out[status == STATUS_ELIGIBLE] = True
     out[status == STATUS_INELIGIBLE] = False
     out[blank] = None
@@ -232,7 +234,7 @@ def FP_STATUS(group: Any, income_pc: Any, medical: Any, education: Any, accident
     """资格判定：符合、不符合或资料不全（与工作簿“监测户”表的资格判定列相同）"""
     shape, checked, blank = _households(group, income_pc, medical, education, accident, industry,
                                         year, params, reasons=False)
-    out = checked["status"].to_numpy(dtype=object).copy()
+    out = checked["status"]
     out[blank] = None
     return shaped(out, shape)
 
@@ -245,7 +247,7 @@ def FP_REASONS(group: Any, income_pc: Any, medical: Any, education: Any, acciden
     """判定说明：满足了哪些条件，或不符合、资料不全的原因"""
     shape, checked, blank = _households(group, income_pc, medical, education, accident, industry,
                                         year, params, reasons=True)
-    out = checked["reasons"].to_numpy(dtype=object).copy()
+    out = checked["reasons"]
     out[blank] = None
     return shaped(out, shape)
 
