@@ -481,6 +481,13 @@ def test_check_table():
     ]
 
 
+def test_check_table_stops_at_the_last_household():
+    blank = [None] * 6
+    result = call("FP_CHECK_TABLE", [blank, *TABLE[1:4], blank, blank, blank])
+    assert len(result) == 3  # the blank first row, the header, H1; not the blank rows below
+    assert result[0] == ["", "", "", "", ""] and result[2][0] == "符合"
+
+
 def test_check_table_agrees_with_the_per_household_functions():
     data = TABLE[2:]
     columns = [[[row[i]] for row in data] for i in range(1, 5)]
@@ -644,6 +651,7 @@ def test_status_and_reasons_match_the_core_and_libreoffice(county, soffice):
 
     # The whole table at once: the same statuses, aligned with the sheet's rows.
     table = call("FP_CHECK_TABLE", rows, params)
+    assert len(table) == 2 + len(data)  # the sheet's 2,000 prepared rows end with the last household
     assert table[0] == ["", "", "", "", ""]
     assert table[1] == ["资格判定", "满足条件", "判定说明", "救助金额估算（元）", "办结时限"]
     assert [row[0] for row in table[2:2 + len(data)]] == [s for [s] in status]

@@ -619,7 +619,10 @@ def FP_CHECK_TABLE(table: Any, params: Any = None) -> Any:
         numbers_out(relief),
         deadline,
     ])
-    out = np.full((len(cells), len(CHECK_TABLE_HEADERS)), None, dtype=object)
+    # One output row per row of the range, down to the last household: aligned with the
+    # table, without the blank rows of a range selected generously (or a whole column).
+    last = max(sheet.header_row, int(frame.index.max()) if len(frame) else 0)
+    out = np.full((last, len(CHECK_TABLE_HEADERS)), None, dtype=object)
     out[sheet.header_row - 1] = CHECK_TABLE_HEADERS
     out[frame.index.to_numpy() - 1] = results
     return out.tolist()
