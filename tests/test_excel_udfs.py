@@ -592,6 +592,16 @@ def test_random_excel_values_never_raise(name, data):
             assert not (isinstance(value, str) and value.startswith(INTERNAL_ERROR)), value
 
 
+def test_an_unplanned_failure_is_a_chinese_notice_and_a_logged_traceback(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(udfs, "check_household", broken)
+    assert call("FP_STATUS", *household(POOR, 3000, 6000)) == [[
+        "计算出错（程序内部错误：ZeroDivisionError），请把该单元格的公式和数据告知技术人员。"]]
+    assert "FP_STATUS failed" in caplog.text and "boom" in caplog.text
+
+
 # -- parity with the core and with the workbook's own formulas ------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ never sets XLWINGS_* environment variables.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -78,6 +79,8 @@ from .cells import (
     policy_for,
     shaped,
 )
+
+_log = logging.getLogger(__name__)
 
 #: The start of the text a cell shows when a function fails in a way nobody planned for.
 INTERNAL_ERROR = "计算出错（程序内部错误"
@@ -143,6 +146,9 @@ def _excel(func: Callable[..., Any]) -> Callable[..., Any]:
         except FangpinError as error:
             return str(error)
         except Exception as error:  # noqa: BLE001 - nothing may reach Excel as an exception
+            # The traceback goes to the runtime's log (xlwings Server, the Lite console) for
+            # whoever looks into it; the cell says in Chinese what to do.
+            _log.exception("%s failed", func.__name__)
             return f"{INTERNAL_ERROR}：{type(error).__name__}），请把该单元格的公式和数据告知技术人员。"
 
     return run
