@@ -93,7 +93,7 @@ def scratch_folder() -> Iterator[Path]:
 
 def clean_stale(folder: Path) -> list[Path]:
     """Remove this program's temporary files and folders in ``folder`` whose process is gone."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -49,6 +49,54 @@ def quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+# -- the calendar-quarter visit rule ---------------------------------------------------
+#
+# DOMAIN.md: each calendar quarter needs a visit. A visit on 01-05 covers Q1, so the next
+# one is due by the last day of Q2 (06-30), not three months later (04-05). These
+# functions state that rule over columns; ``visit_due`` above (EDATE by
+# ``policy.visit_interval_months``) is what the workbooks compute today.
+
+def _quarter_numbers(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Quarters since 1970-Q1 (int64) and the mask of missing dates."""
+    months = pd.Series(dates).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    missing = np.isnat(months)
+    quarters = np.where(missing, 0, months.astype(np.int64)) // 3
+    return quarters, missing
+
+
+def quarter_ends(dates: pd.Series) -> pd.Series:
+    """The last day of each date's calendar quarter (datetime64, NaT kept)."""
+    return _quarter_day(dates, 1)
+
+
+def next_quarter_visit_due(last_visits: pd.Series) -> pd.Series:
+    """The day the next visit is due under the calendar-quarter rule: the last day of the
+    quarter after the last visit's quarter (2020-01-05 → 2020-06-30, 2020-04-05 →
+    2020-09-30, 2020-12-15 → 2021-03-31). NaT where there was no visit."""
+    return _quarter_day(last_visits, 2)
+
+
+def _quarter_day(dates: pd.Series, quarters_ahead: int) -> pd.Series:
+    """The day before the start of the quarter ``quarters_ahead`` after each date's quarter."""
+    dates = pd.Series(dates)
+    quarters, missing = _quarter_numbers(dates)
+    starts = ((quarters + quarters_ahead) * 3).astype("datetime64[M]").astype("datetime64[D]")
+    days = (starts - np.timedelta64(1, "D")).astype("datetime64[ns]")
+    days[missing] = np.datetime64("NaT")
+    return pd.Series(days, index=dates.index, dtype="datetime64[ns]")
+
+
+def visited_in_quarter(visit_dates: pd.Series, days: pd.Series) -> pd.Series:
+    """For each of ``days``: whether any of ``visit_dates`` (one household's visits) falls
+    in that day's calendar quarter. Missing visit dates are ignored; a missing day gives
+    NA (``boolean`` dtype, index of ``days``)."""
+    days = pd.Series(days)
+    visited, no_visit = _quarter_numbers(visit_dates)
+    wanted, missing = _quarter_numbers(days)
+    found = np.isin(wanted, visited[~no_visit])
+    return pd.Series(pd.arrays.BooleanArray(found, missing), index=days.index)
+
+
 def visit_coverage(households: pd.DataFrame, visits: pd.DataFrame, *, policy: Policy,
                    check_date: dt.date, household_keys: pd.Series | None = None,
                    visit_keys: pd.Series | None = None) -> pd.DataFrame:

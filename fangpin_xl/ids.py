@@ -87,6 +87,8 @@ MSG_NUMERIC_LOST = (
 # digits were lost would be false, but the cell is still wrong.
 MSG_NUMERIC = "身份证号被 Excel 存成了数字，请将该列设为文本后重新录入"
 MSG_X_POSITION = "字母 X 只能出现在 18 位号码的最后一位（校验码）"
+#: A valid old 15-digit number (``IdCheck.upgraded``): usable, but no longer issued.
+MSG_UPGRADED = "15 位旧号码（2013 年起已停止使用），请换用 18 位号码"
 
 
 def _msg_length(length: int) -> str:

@@ -14,12 +14,19 @@ payouts come out: 41,040 yuan self-paid (因病, 脱贫不稳定户) → 6,208.0
 99,493.33 → 22,348.00.
 
 ``payout`` and ``payout_series`` share one array implementation, so they agree exactly.
+
+``household_relief_series`` estimates what a qualifying household would receive for
+its spending of the last 12 months: the relief of each spending kind it reports (each
+by its own table and caps), added up and limited once more to ``max_relief`` — the
+cap per case, applied to the household as if its spending made one case. It is an
+estimate for the eligibility table, not the amount of any case (a case is judged by
+its own discovery date and spending, see ``cases.allowed_relief``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -122,6 +129,43 @@ def payout_series(kinds: Any, amounts: Any, groups: Any, *, policy: Policy) -> p
             rows = (kind_codes == k) & (group_codes == g) & ~numbers.invalid
             if rows.any():
                 result[rows] = _relief(values[rows], kind, group, policy)
+    return pd.Series(result, index=index, dtype=np.float64)
+
+
+def household_relief_series(groups: Any, spending: Mapping[str, Any], *, policy: Policy,
+                            eligible: Any = None) -> pd.Series:
+    """The estimated relief of each household (see the module docstring), in yuan.
+
+    ``spending`` maps a spending kind (因病, 因学, 因意外, 因产业) to the household's
+    amounts of that kind (absent kinds count as 0). The result is the sum of
+    ``payout_series`` over the kinds, limited to ``policy.max_relief``; NaN where the
+    group or an amount is unusable, and where ``eligible`` (booleans, default all
+    True) is False: a household that does not qualify gets no relief. The index is
+    that of ``groups`` when it is a Series.
+    """
+    unknown = [kind for kind in spending if kind not in SPENDING_KINDS]
+    if unknown:
+        raise PolicyError(f"救助类型“{unknown[0]}”不是 {_KIND_LIST} 之一。")
+    index = groups.index if isinstance(groups, pd.Series) else None
+    group_values = np.asarray(groups, dtype=object)
+    n = len(group_values)
+    total = np.zeros(n)
+    unusable = np.zeros(n, dtype=bool)
+    for kind in SPENDING_KINDS:
+        if kind not in spending:
+            continue
+        amounts = spending[kind]
+        amounts = amounts.reset_index(drop=True) if isinstance(amounts, pd.Series) else amounts
+        relief = payout_series(np.full(n, kind, dtype=object), amounts, group_values,
+                               policy=policy).to_numpy()
+        unusable |= np.isnan(relief)
+        total += np.where(np.isnan(relief), 0.0, relief)
+    if not spending:
+        unusable |= _codes(pd.Series(group_values, dtype=object), GROUPS) < 0
+    cap = math.floor(round(policy.max_relief * 100, 6))
+    cents = np.minimum(np.round(total * 100), cap)
+    qualifies = np.ones(n, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
+    result = np.where(unusable | ~qualifies, np.nan, cents / 100)
     return pd.Series(result, index=index, dtype=np.float64)
 
 

@@ -8,7 +8,7 @@ are the other names counties' own sheets and the national system use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .policy import GROUPS, SPENDING_KINDS
 
@@ -230,6 +230,33 @@ AID = Sheet(
     ),
     synonyms=("其他帮扶", "就业和兜底"),
     note="就业帮扶与社会保障兜底，每项一行",
+)
+
+def _spending_input(key: str, *synonyms: str) -> Column:
+    """A 近12月…支出 column of 监测户 as typed input (computed there from 支出)."""
+    column = HOUSEHOLDS.column(key)
+    kind = column.computed.split(":", 1)[1] if column.computed else ""
+    return replace(column, computed=None, synonyms=(f"{kind}支出", *synonyms),
+                   note=f"近 12 个月{kind}支出（元）；空白按 0 元计")
+
+
+#: The table ``FP_CHECK_TABLE`` reads: one household per row, spending typed in.
+#: Required are 户类型 and 人均可支配收入 (as for ``rules.check_households``); a missing
+#: spending column counts as 0; 发现日期, when present, gives each row's deadline.
+CHECK_TABLE = Sheet(
+    "check_table", "资格核查表",
+    (
+        replace(HOUSEHOLDS.column("household_no"), required=False),
+        HOUSEHOLDS.column("group"),
+        HOUSEHOLDS.column("income_per_capita"),
+        _spending_input("medical", "医疗支出", "住院自付费用"),
+        _spending_input("education", "教育支出"),
+        _spending_input("accident", "意外损失"),
+        _spending_input("industry", "产业损失"),
+        replace(CASES.column("found_date"), required=False),
+    ),
+    household_ref=None,
+    note="FP_CHECK_TABLE 读取的表：每户一行，支出直接填写",
 )
 
 #: Data sheets in workbook order.

@@ -122,7 +122,7 @@ def add_workdays(start: dt.date, n: int, *, policy: Policy) -> dt.date:
     ``n == 0`` returns ``start`` in both modes.
     """
     start = _as_date(start)
-    n = _day_count(n)
+    n = day_count(n)
     holidays, workdays = _overrides(policy)
     if n == 0:
         return start
@@ -314,14 +314,25 @@ def _as_date(value) -> dt.date:
     raise TypeError(f"expected a date, got {type(value).__name__}")
 
 
-def _day_count(n) -> int:
-    """A period length given by a user: a whole number of days, not negative."""
+#: The longest period counted (ten years): procedure deadlines are weeks, and a larger
+#: count is a typing mistake that would only make the calendar tables huge.
+MAX_DAY_COUNT = 3650
+
+
+def day_count(n) -> int:
+    """A period length given by a user: a whole number of days, not negative, at most
+    ``MAX_DAY_COUNT``."""
+    count = None
     if isinstance(n, Integral) and not isinstance(n, bool) and int(n) >= 0:
-        return int(n)
-    if isinstance(n, Real) and not isinstance(n, bool) and math.isfinite(float(n)) and float(n) >= 0:
+        count = int(n)
+    elif isinstance(n, Real) and not isinstance(n, bool) and math.isfinite(float(n)) and float(n) >= 0:
         if float(n).is_integer():
-            return int(float(n))
-    raise InputError(f"天数应为不小于 0 的整数，现为 {n!r}。")
+            count = int(float(n))
+    if count is None:
+        raise InputError(f"天数应为不小于 0 的整数，现为 {n!r}。")
+    if count > MAX_DAY_COUNT:
+        raise InputError(f"天数过大：最多 {MAX_DAY_COUNT} 天，现为 {count}。")
+    return count
 
 
 def _day_number(d: dt.date) -> int:
@@ -356,7 +367,7 @@ def _days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _counts(n, like: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(n, pd.Series):
-        return np.full(len(like), _day_count(n), dtype=np.int64), np.zeros(len(like), dtype=bool)
+        return np.full(len(like), day_count(n), dtype=np.int64), np.zeros(len(like), dtype=bool)
     numbers = pd.to_numeric(_aligned(n, like), errors="raise")
     values = np.array(numbers.to_numpy(dtype="float64", na_value=np.nan), dtype="float64", copy=True)
     missing = np.isnan(values)
@@ -364,6 +375,8 @@ def _counts(n, like: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     bad = (given < 0) | (given != np.floor(given)) | ~np.isfinite(given)
     if bad.any():
         raise InputError(f"天数应为不小于 0 的整数，现为 {given[bad][0]:g}。")
+    if given.size and given.max() > MAX_DAY_COUNT:
+        raise InputError(f"天数过大：最多 {MAX_DAY_COUNT} 天，现为 {int(given.max())}。")
     values[missing] = 0
     return values.astype(np.int64), missing
 

@@ -6,16 +6,26 @@ load by default, so it runs with a throwaway profile whose
 registrymodifications.xcu sets OOXMLRecalcMode to 0 ("always recalculate").
 Tests using it are skipped, with the reason shown, where ``soffice`` is not
 installed.
+
+The Excel functions are called through xlwings' own Office.js call path
+(``xlwings.server.custom_functions_call``), which xlwings enables only when these two
+variables are set before it is first imported. They are set here, in the test process;
+the package itself never sets them.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from collections.abc import Callable
-from pathlib import Path
+import os
 
-import pytest
+os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+import shutil  # noqa: E402 - after the xlwings settings above
+import subprocess  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
 
 SOFFICE_TIMEOUT = 180
 

@@ -133,3 +133,50 @@ def test_open_problem():
          "回访发现“两不愁三保障”问题（饮水安全有保障为“否”），但没有填写处理措施，也没有上报"
          "：请填写处理措施；帮扶人解决不了的，上报村两委或乡镇并在“上报”列注明。"),
     ]
+
+
+# -- the calendar-quarter rule (DOMAIN.md) -------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("last", "due"),
+    [
+        ("2020-01-05", "2020-06-30"),  # DOMAIN.md: a visit on 01-05 covers Q1, the next is due by 06-30
+        ("2020-01-01", "2020-06-30"),
+        ("2020-03-31", "2020-06-30"),
+        ("2020-04-05", "2020-09-30"),  # not 07-05
+        ("2020-04-01", "2020-09-30"),
+        ("2020-07-15", "2020-12-31"),
+        ("2020-09-30", "2020-12-31"),
+        ("2020-10-01", "2021-03-31"),
+        ("2020-12-15", "2021-03-31"),
+        ("2019-11-30", "2020-03-31"),  # leap years do not matter: a quarter's last day is fixed
+        ("1969-12-31", "1970-03-31"),
+        ("2020-05-20 15:30", "2020-09-30"),
+    ],
+)
+def test_next_quarter_visit_due(last, due):
+    result = followup.next_quarter_visit_due(pd.Series([pd.Timestamp(last)], index=[7]))
+    assert result.index.tolist() == [7]
+    assert result.tolist() == [pd.Timestamp(due)]
+
+
+def test_next_quarter_visit_due_keeps_missing_and_quarter_ends():
+    dates = pd.Series([pd.Timestamp("2020-02-29"), pd.NaT, pd.Timestamp("2020-11-02")])
+    assert followup.next_quarter_visit_due(dates).tolist() == [
+        pd.Timestamp("2020-06-30"), pd.NaT, pd.Timestamp("2021-03-31")]
+    assert followup.quarter_ends(dates).tolist() == [
+        pd.Timestamp("2020-03-31"), pd.NaT, pd.Timestamp("2020-12-31")]
+
+
+def test_visited_in_quarter():
+    visits = pd.Series(pd.to_datetime(["2020-01-05", None, "2020-07-31", "2019-04-01"]))
+    days = pd.Series(pd.to_datetime(["2020-03-31", "2020-04-01", "2020-09-30", "2020-10-01",
+                                     "2019-06-30", "2021-01-05", None]), index=range(10, 17))
+    result = followup.visited_in_quarter(visits, days)
+    assert result.index.tolist() == list(range(10, 17))
+    assert result.tolist() == [True, False, True, False, True, False, pd.NA]
+
+
+def test_visited_in_quarter_without_visits():
+    result = followup.visited_in_quarter(pd.Series([pd.NaT]), pd.Series(pd.to_datetime(["2020-03-31"])))
+    assert result.tolist() == [False]

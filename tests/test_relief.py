@@ -239,3 +239,37 @@ def test_series_equals_scalar(policy, rows):
     kinds, groups, amounts = (list(column) for column in zip(*rows, strict=True))
     out = payout_series(pd.Series(kinds), pd.Series(amounts), pd.Series(groups), policy=policy)
     assert out.tolist() == [payout(k, a, group=g, policy=policy) for k, g, a in rows]
+
+
+# -- the household estimate -------------------------------------------------------------
+
+def test_household_relief_adds_the_kinds_and_caps_the_sum():
+    from fangpin_xl.relief import household_relief_series
+
+    groups = pd.Series([POOR, POOR, EDGE, SUDDEN, POOR], index=[3, 4, 5, 6, 7])
+    spending = {
+        "因病": [41040, 691666.65, 20000, None, 1_000_000],
+        "因学": [18000, 0, "x", 0, 1_000_000],
+    }
+    result = household_relief_series(groups, spending, policy=POLICY)
+    # 6,208 + 1,000; 200,000 + 0; an unusable amount; nothing met; 200,000 + 200,000 capped once more
+    assert result.index.tolist() == [3, 4, 5, 6, 7]
+    assert result.tolist()[:2] == [7208.0, 200000.0]
+    assert np.isnan(result.iloc[2])
+    assert result.tolist()[3:] == [0.0, 200000.0]
+
+
+def test_household_relief_is_blank_for_households_that_do_not_qualify():
+    from fangpin_xl.relief import household_relief_series
+
+    result = household_relief_series([POOR, POOR, "一般户"], {"因病": [41040, 41040, 41040]},
+                                     policy=POLICY, eligible=[True, False, True])
+    assert result.iloc[0] == 6208.0
+    assert result.isna().tolist() == [False, True, True]
+
+
+def test_household_relief_refuses_unknown_kinds():
+    from fangpin_xl.relief import household_relief_series
+
+    with pytest.raises(PolicyError, match="救助类型“医疗”不是 因病、因学、因意外、因产业 之一"):
+        household_relief_series([POOR], {"医疗": [1]}, policy=POLICY)

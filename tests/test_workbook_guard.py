@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import xlsxwriter
 import pytest
+import xlsxwriter
 
 from fangpin_xl.errors import InputError
 from fangpin_xl.workbook.guard import (

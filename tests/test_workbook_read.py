@@ -32,6 +32,7 @@ from fangpin_xl.workbook.read import (
     Change,
     find_sheet,
     normalise_header,
+    policy_values_from_rows,
     read_policy_values,
     read_sheet_table,
     read_values,
@@ -486,6 +487,24 @@ def test_policy_values_text_date_and_absent_sheet(tmp_path):
     assert read_workbook(path, sheets=()).policy_values is None
 
 
+def test_policy_values_from_rows_reads_a_range_like_the_sheet(tmp_path):
+    rows = [
+        ["精准防贫参数", None, None, None],
+        [None, None, None, None],
+        [None, "键", "参数", "值"],
+        [None, "year", "参数年度", 2021.0],
+        [None, "  county ", "县", " 魏县 "],
+        [None, "", "（空键的行不算）", 5],
+        [None, "check_date", "核查基准日", 44377.0],
+        [None, "procedure.max_relief", "上限", ""],
+    ]
+    assert policy_values_from_rows(rows) == {
+        "year": 2021, "county": "魏县", "check_date": dt.date(2021, 6, 30), "procedure.max_relief": None,
+    }
+    assert policy_values_from_rows([["参数", "值"], ["year", 2020]]) is None
+    assert policy_values_from_rows([]) is None
+
+
 # --- generic tables (department data) ----------------------------------------
 
 
@@ -697,3 +716,24 @@ def test_reader_exceptions_become_chinese_messages():
         error = _translate(path, exc)
         assert isinstance(error, InputError)
         assert str(error) == text
+
+
+def test_check_table_reads_typed_spending_under_short_names():
+    from fangpin_xl.schema import CHECK_TABLE
+
+    rows = [
+        ["资格核查", None, None, None, None],
+        ["户号", "户类型", "人均收入", "因病支出", "申请日期"],
+        ["H1", "脱贫不稳定户", "5,000元", "６０００", "2020.5.3"],
+        [None, None, None, None, None],
+        ["H2", "边缘易致贫户", 3000, None, 43954],
+    ]
+    sheet, issues = sheet_from_values(rows, CHECK_TABLE)
+    assert issues == []
+    assert sheet.header_row == 2
+    frame = sheet.frame
+    assert frame.index.tolist() == [3, 5]
+    assert frame["income_per_capita"].tolist() == [5000.0, 3000.0]
+    assert frame["medical"].iloc[0] == 6000.0 and pd.isna(frame["medical"].iloc[1])
+    assert frame["found_date"].tolist() == [T("2020-05-03"), T("2020-05-03")]
+    assert frame["education"].isna().all()

@@ -128,6 +128,16 @@ def test_bad_day_counts_are_refused_in_chinese():
     assert str(err.value) == "天数应为不小于 0 的整数，现为 -2。"
 
 
+def test_absurd_day_counts_are_refused_before_any_calendar_is_built():
+    with pytest.raises(InputError) as err:
+        add_workdays(D(2020, 4, 29), 3651, policy=WORK)
+    assert str(err.value) == "天数过大：最多 3650 天，现为 3651。"
+    with pytest.raises(InputError) as err:
+        add_workdays_series(pd.Series([D(2020, 4, 29)] * 2), pd.Series([3, 10**12]), policy=WORK)
+    assert str(err.value) == "天数过大：最多 3650 天，现为 1000000000000。"
+    assert add_workdays(D(2020, 4, 29), 3650, policy=WORK) > D(2034, 1, 1)
+
+
 # -- calendar-day mode (Civil Code art. 203) ------------------------------------
 
 def test_calendar_mode_plain_days():

@@ -181,6 +181,18 @@ def sheet_from_values(
     return _read_schema_sheet(values_grid(rows), spec, name or spec.name, file, date1904, WARNING)
 
 
+def policy_values_from_rows(rows: Sequence[Sequence[Any]], *, date1904: bool = False,
+                            ) -> dict[str, Any] | None:
+    """{policy key: value} from a 参数 table handed over as values (an Excel range).
+
+    The rows are read exactly like a workbook's 参数 sheet: the header row holding
+    “键” and “值” is found among the first rows (a title above it is skipped), then
+    every row with a key gives its value. None when there is no such header row.
+    """
+    read = _policy_from_grid(values_grid(rows), date1904)
+    return None if read is None else read[0]
+
+
 def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, ...],
                read_policy: bool) -> WorkbookData:
     file = path.name
@@ -544,12 +556,6 @@ def _policy_from_grid(grid: Grid, date1904: bool) -> tuple[dict[str, Any], dict[
         values[key] = _plain(value)
         cells[key] = f"{letter}{grid.top + r + 1}"
     return values, cells
-
-
-def policy_table_values(rows: Sequence[Sequence[Any]]) -> dict[str, Any] | None:
-    """{key: value} of a 参数 table handed over as values (header row 键/参数/值 included)."""
-    read = _policy_from_grid(values_grid(rows), False)
-    return None if read is None else read[0]
 
 
 def _plain(value):
