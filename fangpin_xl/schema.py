@@ -266,6 +266,8 @@ SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 #: Sheets that carry no rows of data.
 INSTRUCTIONS_SHEET = "说明"
 POLICY_SHEET = "参数"
+#: The 参数 row that is not a policy parameter: the date the workbook is judged at.
+CHECK_DATE_KEY = "check_date"
 CALENDAR_SHEET = "日历"
 ISSUES_SHEET = "问题"
 

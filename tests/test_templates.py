@@ -21,14 +21,13 @@ from fangpin_xl.policy import (
     policy_rows,
 )
 from fangpin_xl.schema import CHOICE, ID, PHONE, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO
+from fangpin_xl.formulas import CALENDAR_NAMES, param_name
 from fangpin_xl.templates import (
     BLANK_TEMPLATE_NAME,
     BLANK_TOWNSHIP,
-    CALENDAR_NAMES,
     DEFAULT_ROWS,
     build_blank_template,
     build_templates,
-    param_name,
     write_township_workbook,
 )
 from fangpin_xl.workbook.write import (
@@ -507,7 +506,7 @@ def test_reader_round_trip(tmp_path):
 def test_fast_formula_preparation_matches_xlsxwriter():
     from xlsxwriter.worksheet import Worksheet
 
-    from fangpin_xl.templates import case_formulas, household_formulas
+    from fangpin_xl.formulas import case_formulas, household_formulas
     from fangpin_xl.workbook.write import _Worksheet
 
     fast, plain = _Worksheet(), Worksheet()

@@ -21,7 +21,8 @@ from python_calamine import CalamineWorkbook
 from fangpin_xl.derive import derive_cases, derive_households
 from fangpin_xl.policy import GROUPS, KIND_FIELDS, Policy, SpendingRule
 from fangpin_xl.schema import CASES, HOUSEHOLDS
-from fangpin_xl.templates import OUT_OF_CALENDAR, calendar_span, write_township_workbook
+from fangpin_xl.formulas import OUT_OF_CALENDAR
+from fangpin_xl.templates import calendar_span, write_township_workbook
 
 T = pd.Timestamp
 DEFAULT = Policy()

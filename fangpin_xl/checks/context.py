@@ -24,11 +24,10 @@ from ..ids import validate_ids
 from ..issues import Issue, sort_issues
 from ..keys import match_keys
 from ..policy import Policy, policy_from_values
-from ..schema import ID, POLICY_SHEET
+from ..schema import CHECK_DATE_KEY, ID, POLICY_SHEET
 from ..text import cell_text
 from ..workbook.read import SheetData, WorkbookData
 
-CHECK_DATE_KEY = "check_date"
 #: The ID columns that register a person (the others refer to one).
 REGISTER_IDS = (("households", "head_id"), ("members", "id_number"))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..issues import Issue, issue
 from ..policy import policy_differences, policy_rows
+from ..schema import CHECK_DATE_KEY
 from ..text import cell_text, split_cell
-from .context import CHECK_DATE_KEY, Context
+from .context import Context
 from .registry import check
 
 
