@@ -13,6 +13,7 @@ import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
 from fangpin_xl.errors import InputError, PolicyError
+from fangpin_xl.formulas import CALENDAR_NAMES, param_name
 from fangpin_xl.policy import (
     Policy,
     parse_policy,
@@ -21,7 +22,6 @@ from fangpin_xl.policy import (
     policy_rows,
 )
 from fangpin_xl.schema import CHOICE, ID, PHONE, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO
-from fangpin_xl.formulas import CALENDAR_NAMES, param_name
 from fangpin_xl.templates import (
     BLANK_TEMPLATE_NAME,
     BLANK_TOWNSHIP,

@@ -19,9 +19,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from fangpin_xl.derive import derive_cases, derive_households
+from fangpin_xl.formulas import OUT_OF_CALENDAR
 from fangpin_xl.policy import GROUPS, KIND_FIELDS, Policy, SpendingRule
 from fangpin_xl.schema import CASES, HOUSEHOLDS
-from fangpin_xl.formulas import OUT_OF_CALENDAR
 from fangpin_xl.templates import calendar_span, write_township_workbook
 
 T = pd.Timestamp
