@@ -28,16 +28,24 @@ number, ISO date or null) and ``note``; some add ``severity`` ("warning" for
 Where each code points: ``visit_overdue`` at the household's 户编号 on 监测户
 (as ``followup`` reports it); ``notice_too_short`` at 公示结束;
 ``payment_before_filing`` at 支付日期; ``relief_above_table`` at 救助金额 (as
-``cases`` reports them). The numeric ID is planted in the own-layout workbook,
+``fangpin_xl.cases`` reports them). The numeric ID is planted in the own-layout workbook,
 the only one written with a number in an ID column.
 
-The package: ``model`` (constants and the result dataclasses), ``arrays`` (vectorised
-helpers), ``generate`` (the county in memory), ``plant`` (the planted mistakes) and
-``write`` (the files).
+The package, in the order the data flows:
+
+- ``model``: constants and the public result dataclasses; ``spec``: the county asked for;
+  ``arrays``: vectorised helpers (day numbers, text, ID numbers, names);
+- the stages, each a frozen dataclass of arrays made by one function from the stages
+  before it: ``households`` (townships, households, members, income), ``spending``
+  (spending events, eligibility), ``cases`` (relief cases and their dates), ``visits``
+  (visits, monitoring, other aid);
+- ``generate``: runs the stages, makes the frames and splits them by township;
+- ``plant``: the planted mistakes and the manifest; ``write``: the files.
 """
 
 from .arrays import id_numbers
-from .generate import chinese_number, generate_county, township_names
+from .generate import generate_county
+from .households import chinese_number, township_names
 from .model import (
     COUNTY_AREA_CODES,
     DEFAULT_AREA,

@@ -9,8 +9,17 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import numpy.typing as npt
 
 from .model import FEMALE_CHARS, MALE_CHARS, PHONE_PREFIXES, SURNAMES
+
+# The element types of the stage dataclasses' arrays.
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+TextArray = npt.NDArray[np.str_]
+#: Python objects: text with None where a cell stays empty.
+ObjectArray = npt.NDArray[np.object_]
 
 MISSING_DAY = np.iinfo(np.int64).min
 _EPOCH = dt.date(1970, 1, 1)

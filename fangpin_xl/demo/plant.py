@@ -4,7 +4,7 @@ file, sheet and cell where validate / merge must find it (the manifest)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,25 +13,40 @@ from .. import schema
 from ..schema import SHEETS_BY_KEY
 from ..text import cell_text
 from ..workdays import add_months
+from .households import SparePeople
 from .model import PLANTED_CODES, SampleTownship
-
-if TYPE_CHECKING:
-    from .generate import _Generator
+from .spec import CountySpec
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
-class _Planter:
-    """Plants one mistake of each kind, spread over the townships, and records where."""
+def plant_mistakes(towns: list[SampleTownship], *, allowed: list[pd.Series],
+                   spares: SparePeople, spec: CountySpec,
+                   rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Changes the townships' frames in place and returns the manifest entries, sorted.
 
-    def __init__(self, gen: _Generator, towns: list[SampleTownship]):
-        self.gen = gen
+    ``allowed``: per township, the payout table's amount of each case (row for row with its
+    cases frame); ``spares``: the people of the orphan rows.
+    """
+    return _Planter(towns, allowed=allowed, spares=spares, spec=spec, rng=rng).plant()
+
+
+class _Planter:
+    """Plants one mistake of each kind, spread over the townships, and records where.
+
+    Its state is the frames it changes, the cells already used (no two mistakes share a
+    cell) and the manifest so far; everything else is handed in.
+    """
+
+    def __init__(self, towns: list[SampleTownship], *, allowed: list[pd.Series],
+                 spares: SparePeople, spec: CountySpec, rng: np.random.Generator):
         self.towns = towns
-        self.rng = np.random.default_rng([gen.seed, 7])
+        self.allowed = allowed
+        self.spares = spares
+        self.spec = spec
+        self.rng = rng
         self.used: set[tuple[int, str, int]] = set()
         self.manifest: list[dict[str, Any]] = []
-        # The payout-table amount of each case stays beside the frames, not in them.
-        self.allowed = [t.frames["cases"].pop("_allowed") for t in towns]
 
     # Townships are tried in rotation starting at ``slot``.
     def _order(self, slot: int) -> list[int]:
@@ -190,8 +205,8 @@ class _Planter:
             return False
         row = {c: None for c in members.columns}
         row.update({
-            "household_no": number, "name": str(self.gen.spare_names[t]),
-            "id_number": str(self.gen.spare_ids[t]), "relation": "子女", "health": "健康",
+            "household_no": number, "name": str(self.spares.name[t]),
+            "id_number": str(self.spares.id_number[t]), "relation": "子女", "health": "健康",
             "labour": "普通劳动力", "in_school": "否",
         })
         frame = pd.concat([members, pd.DataFrame([row]).astype(members.dtypes.to_dict())],
@@ -229,7 +244,7 @@ class _Planter:
         value = cases.at[row, "notice_start"] + pd.Timedelta(days=2)
         cases.at[row, "notice_end"] = value
         self._record("notice_too_short", t, "cases", row, "notice_end", value,
-                     f"公示仅 3 天，少于 {self.gen.policy.notice_days} 天", case_no=cases.at[row, "case_no"])
+                     f"公示仅 3 天，少于 {self.spec.policy.notice_days} 天", case_no=cases.at[row, "case_no"])
         return True
 
     def _visit_overdue(self, t: int) -> bool:
@@ -242,8 +257,8 @@ class _Planter:
         mine = (visits["household_no"] == number).to_numpy()
         if not mine.any():
             return False
-        interval = self.gen.policy.visit_interval_months
-        limit = pd.Timestamp(add_months(self.gen.check, -interval)) - pd.Timedelta(days=20)
+        interval = self.spec.policy.visit_interval_months
+        limit = pd.Timestamp(add_months(self.spec.check_date, -interval)) - pd.Timedelta(days=20)
         shift = visits.loc[mine, "visit_date"].max() - limit
         visits.loc[mine, "visit_date"] = visits.loc[mine, "visit_date"] - shift
         households.at[row, "monitored_since"] = households.at[row, "monitored_since"] - shift
@@ -255,7 +270,7 @@ class _Planter:
 
     def _relief_above_table(self, t: int) -> bool:
         allowed = self.allowed[t].to_numpy(dtype=float)
-        fits = np.nan_to_num(allowed, nan=np.inf) + 1000 <= self.gen.policy.max_relief
+        fits = np.nan_to_num(allowed, nan=np.inf) + 1000 <= self.spec.policy.max_relief
         row = self._pick(t, "cases", self._paid(t, need_allowed=True) & fits)
         if row is None:
             return False
@@ -306,7 +321,7 @@ class _Planter:
         if row is None:
             return False
         start = aid.at[row, "start_date"]
-        year = self.gen.year + 10
+        year = self.spec.year + 10
         value = pd.Timestamp(dt.date(year, start.month, min(start.day, 28)))
         aid.at[row, "start_date"] = value
         self._record("future_date", t, "aid", row, "start_date", value,
