@@ -124,7 +124,6 @@ class SampleCounty:
     roster: pd.DataFrame
     #: The planted mistakes (dicts, JSON-ready), see ``write_sample_county``.
     manifest: list[dict[str, Any]]
-    #: Relief amounts are computed only when ``fangpin_xl.relief`` is available.
     #: Valid numbers from outside Handan (not mistakes; validate may warn), per township.
     outside_handan: dict[str, int] = field(default_factory=dict)
 
@@ -175,7 +174,6 @@ class SampleResult:
     @property
     def members(self) -> int:
         return sum(c["members"] for c in self.counts.values())
-
 
 
 def own_header(sheet: schema.Sheet, column: schema.Column) -> str:

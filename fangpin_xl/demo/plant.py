@@ -93,7 +93,8 @@ class _Planter:
         """Non-head members nobody else refers to (spending, aid): safe to damage."""
         frames = self.towns[t].frames
         members = frames["members"]
-        referenced = set(frames["spending"]["member_id"].dropna()) | set(frames["aid"]["member_id"].dropna())
+        referenced = (set(frames["spending"]["member_id"].dropna())
+                      | set(frames["aid"]["member_id"].dropna()))
         return ((members["relation"] != "户主") & ~members["id_number"].isin(referenced)).to_numpy()
 
     def plant(self) -> list[dict[str, Any]]:
@@ -138,6 +139,8 @@ class _Planter:
         row = self._pick(t, "households", income == np.round(income))
         if row is None:
             row = self._pick(t, "households", np.ones(len(income), bool))
+        if row is None:  # never: this is the first mistake and a township has ≥ 10 households
+            return
         value = income[row]
         digits = str(int(value)) if value == round(value) else f"{value:.2f}"
         text = digits.translate(_FULL_WIDTH)
@@ -157,7 +160,8 @@ class _Planter:
         value = float(int(number[:15]) * 1000)
         self._set(t, "members", row, "id_number", value)
         own = self.towns[t].layout == "own"
-        self._record("id_numeric", t, "members", row, "id_number", value if own else cell_text(value),
+        self._record("id_numeric", t, "members", row, "id_number",
+                     value if own else cell_text(value),
                      "身份证号存成了数字（1.30434E+17），末三位已丢失", original=_mask(number),
                      stored_as="number" if own else "text")
         return True
@@ -203,7 +207,7 @@ class _Planter:
         number = f"{prefix}-9{int(self.rng.integers(0, 1000)):03d}"
         if number in known:  # a village never has 9,000 households; kept for safety
             return False
-        row = {c: None for c in members.columns}
+        row: dict[str, Any] = {c: None for c in members.columns}
         row.update({
             "household_no": number, "name": str(self.spares.name[t]),
             "id_number": str(self.spares.id_number[t]), "relation": "子女", "health": "健康",
@@ -305,7 +309,8 @@ class _Planter:
 
     def _not_in_choices(self, t: int) -> bool:
         members = self.towns[t].frames["members"]
-        row = self._pick(t, "members", (members["relation"] == "子女").to_numpy() & self._free_members(t))
+        children = (members["relation"] == "子女").to_numpy()
+        row = self._pick(t, "members", children & self._free_members(t))
         if row is None:
             return False
         number = str(members.at[row, "id_number"])

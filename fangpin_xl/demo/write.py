@@ -101,8 +101,8 @@ def write_roster(path: str | Path, roster: pd.DataFrame) -> Path:
         for i, column in enumerate(columns):
             ws.set_column(i, i, column.width, formats.column(column))
             ws.write_string(0, i, column.header, formats.header)
-        values = [column_values(c, roster[c.key]) if c.key in roster.columns else [None] * len(roster)
-                  for c in columns]
+        values = [column_values(c, roster[c.key]) if c.key in roster.columns
+                  else [None] * len(roster) for c in columns]
         for r, row in enumerate(zip(*values, strict=True), start=1):
             ws.write_row(r, 0, row)
         ws.freeze_panes(1, 0)
@@ -111,7 +111,8 @@ def write_roster(path: str | Path, roster: pd.DataFrame) -> Path:
 
 
 def write_own_workbook(path: str | Path, town: SampleTownship, *, county: SampleCounty) -> Path:
-    """A township's workbook in its own layout: title and note rows, synonym headers, no formulas."""
+    """A township's workbook in its own layout: title and note rows, synonym headers, no
+    formulas."""
     path = Path(path)
     with atomic_output(path) as tmp:
         wb = new_workbook(tmp)
