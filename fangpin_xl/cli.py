@@ -283,6 +283,69 @@ def merge(paths, output, year, policy_file, as_json, jobs, sqlite, on_duplicate,
     raise click.exceptions.Exit(result.exit_code)
 
 
+# -- excel ----------------------------------------------------------------------------
+
+@cli.group()
+def excel():
+    """把 fangpin-xl 装进 Excel：函数（FP_…）、按钮（校验本工作簿、生成公示名单、刷新计算列）。
+
+    \b
+    三种用法（详见 macros/README.md）：
+      桌面版 Excel + 本机 Python：fangpin-xl excel install，再按说明导入按钮模块
+      县里的 xlwings Server：各乡镇 Excel 连接县里的服务器
+      xlwings Lite：在 Excel 加载项中运行，不需要安装 Python
+    """
+
+
+@excel.command("info")
+def excel_info():
+    """显示 Excel 需要的设置，并自检函数和按钮脚本能否运行。"""
+    from .excel.install import SCRIPT_MODULE, UDF_MODULE, self_test, settings, user_conf_path
+
+    click.echo(f"Python：{sys.executable}")
+    click.echo(f"函数模块（xlwings 设置 UDF Modules）：{UDF_MODULE}")
+    click.echo(f"按钮脚本模块：{SCRIPT_MODULE}")
+    click.echo(f"xlwings 设置文件：{user_conf_path()}")
+    for key, value in settings().items():
+        click.echo(f'  "{key}","{value}"')
+    click.echo("自检：")
+    steps = self_test()
+    for step in steps:
+        click.echo(f"  {'通过' if step.ok else '失败'}  {step.name}：{step.detail}")
+    failed = [s for s in steps if not s.ok]
+    click.echo("自检全部通过。" if not failed else f"自检有 {len(failed)} 项失败，请把以上信息发给技术支持。")
+    raise click.exceptions.Exit(1 if failed else 0)
+
+
+@excel.command("install")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+              help="xlwings 设置文件（默认：用户目录下的 .xlwings/xlwings.conf）。")
+def excel_install(config):
+    """在 xlwings 设置文件中写入本机 Python 和函数模块（其他设置保持不变）。"""
+    from .excel.install import install_conf
+
+    path, changed = install_conf(config)
+    if changed:
+        click.echo(f"已更新 {path}：")
+        for key, value in changed.items():
+            click.echo(f'  "{key}","{value}"')
+    else:
+        click.echo(f"{path} 已是所需设置，无需更改。")
+    click.echo("下一步：在 Excel 的 xlwings 选项卡中点“Import Functions”（导入函数），即可使用 FP_… 函数。")
+
+
+@excel.command("macros")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="输出文件夹")
+def excel_macros(out_dir):
+    """写出按钮用的 VBA 模块（fangpin.bas）和示例设置文件，供在 Excel 中导入。"""
+    from .excel.install import BUTTONS, write_macros
+
+    for path in write_macros(out_dir):
+        click.echo(f"已写出：{path}")
+    click.echo("在 Excel 中按 Alt+F11 打开 VBA 编辑器 → 文件 → 导入文件 → 选 fangpin.bas；"
+               "再插入按钮并分别指定宏：" + "、".join(f"{m}（{c}）" for m, c in BUTTONS.items()) + "。")
+
+
 def _progress_bar():
     """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
 

@@ -1,0 +1,54 @@
+"""fangpin-xl excel: settings, the VBA module of the buttons, the self-test."""
+
+import re
+from pathlib import Path
+
+from fangpin_xl.cli import main
+from fangpin_xl.excel import scripts
+from fangpin_xl.excel.install import BUTTONS, UDF_MODULE, bas_text, read_conf
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_info_self_test_passes(capsys):
+    assert main(["excel", "info"]) == 0
+    out = capsys.readouterr().out
+    assert f"函数模块（xlwings 设置 UDF Modules）：{UDF_MODULE}" in out
+    assert "  通过  资格判定：FP_STATUS(边缘易致贫户, “5,000元”, 20000) = 符合" in out
+    assert out.rstrip().endswith("自检全部通过。")
+
+
+def test_install_sets_two_keys_and_keeps_the_others(tmp_path, capsys):
+    conf = tmp_path / ".xlwings" / "xlwings.conf"
+    conf.parent.mkdir()
+    conf.write_text('"LICENSE_KEY","noncommercial"\n"UDF MODULES","my_udfs"\n', encoding="utf-8")
+    assert main(["excel", "install", "--config", str(conf)]) == 0
+    assert "已更新" in capsys.readouterr().out
+    values = read_conf(conf)
+    assert values["LICENSE_KEY"] == "noncommercial" and values["UDF MODULES"] == UDF_MODULE
+    assert values["INTERPRETER_WIN"]
+    assert main(["excel", "install", "--config", str(conf)]) == 0
+    assert "已是所需设置，无需更改" in capsys.readouterr().out
+
+
+def test_a_broken_settings_file_is_a_chinese_error(tmp_path, capsys):
+    conf = tmp_path / "xlwings.conf"
+    conf.write_text("不是设置\n", encoding="utf-8")
+    assert main(["excel", "install", "--config", str(conf)]) == 2
+    assert "第 1 行格式不对" in capsys.readouterr().err
+
+
+def test_macros_written_and_the_repository_copy_is_the_same(tmp_path, capsys):
+    assert main(["excel", "macros", str(tmp_path)]) == 0
+    assert (tmp_path / "fangpin.bas").read_bytes() == bas_text() == (REPO / "macros" / "fangpin.bas").read_bytes()
+    assert read_conf(tmp_path / "xlwings.conf")["UDF MODULES"] == UDF_MODULE
+    assert "FangpinCheck（校验本工作簿）" in capsys.readouterr().out
+
+
+def test_the_vba_module_is_ascii_crlf_and_calls_each_script():
+    text = bas_text()
+    assert text.isascii() and b"\r\n" in text and b"\n" not in text.replace(b"\r\n", b"")
+    calls = dict(re.findall(r"Sub (\w+)\(\)\r\n    RunPython \"import fangpin_xl.excel.scripts as s; "
+                            r"s.run\('(\w+)'\)\"", text.decode()))
+    assert set(calls) == set(BUTTONS)
+    assert set(calls.values()) == set(scripts._SCRIPTS)
