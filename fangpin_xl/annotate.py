@@ -11,7 +11,9 @@ openpyxl cannot open .xls files; for those only the 问题 sheet is written, to
 
 from __future__ import annotations
 
+import os
 import warnings
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from .errors import InputError
 from .files import atomic_output
 from .issues import ERROR, ISSUE_HEADERS, SEVERITY_LABELS, Issue
 from .schema import ISSUES_SHEET
+from .text import shown_path
 
 #: Fills: Excel's own "bad" (light red) and "neutral" (light yellow) cell styles.
 ERROR_FILL = "FFC7CE"
@@ -30,30 +33,74 @@ ISSUES_ONLY_SUFFIX = "_问题"
 _WIDTHS = {"级别": 6, "问题": 18, "文件": 18, "工作表": 10, "单元格": 8, "行": 7, "列": 16, "值": 20,
            "说明": 80, "代码": 12}
 _MAX_COMMENT_CHARS = 2000
+#: Uncompressed worksheet XML above which no annotated copy is made (the issue list is).
+MAX_ANNOTATE_BYTES = 64 * 1024 * 1024
 
 
-def output_path(source: str | Path, out_dir: str | Path) -> Path:
-    """Where ``annotate_workbook`` writes the copy of ``source``."""
+class TooLarge(Exception):
+    """The workbook was too large to annotate; ``written`` is the issue list written instead."""
+
+    def __init__(self, written: Path, size: int):
+        super().__init__(str(written))
+        self.written = written
+        self.size = size
+
+
+def _sheet_bytes(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist() if "worksheets/" in i.filename)
+    except (zipfile.BadZipFile, OSError):
+        return 0
+
+
+def output_path(source: str | Path, out_dir: str | Path, avoid: Iterable[Path] = ()) -> Path:
+    """Where ``annotate_workbook`` writes the copy of ``source``.
+
+    Never a file in ``avoid`` (the command's inputs and the copies already
+    written), never ``source`` itself: the name then gets (2), (3) …
+    """
     source = Path(source)
     out_dir = Path(out_dir)
     if _is_xls(source):
-        return out_dir / f"{source.stem}{ISSUES_ONLY_SUFFIX}.xlsx"
-    target = out_dir / source.name
-    if _same_file(target, source) or _same_dir(out_dir, source.parent):
-        target = out_dir / f"{source.stem}{ANNOTATED_SUFFIX}{source.suffix}"
+        stem, suffix = f"{source.stem}{ISSUES_ONLY_SUFFIX}", ".xlsx"
+    elif _same_dir(out_dir, source.parent):
+        stem, suffix = f"{source.stem}{ANNOTATED_SUFFIX}", source.suffix
+    else:
+        stem, suffix = source.stem, source.suffix
+    taken = {_real(p) for p in (*avoid, source)}
+    target = out_dir / f"{stem}{suffix}"
+    n = 2
+    while _real(target) in taken:
+        target = out_dir / f"{stem}({n}){suffix}"
+        n += 1
     return target
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def annotation_note(source: str | Path, written: str | Path) -> str:
     """A Chinese sentence telling the user what was written."""
     source, written = Path(source), Path(written)
     if written.name.endswith(f"{ISSUES_ONLY_SUFFIX}.xlsx") and _is_xls(source):
-        return (f"{source.name} 是 .xls 格式，无法在原表上标注；问题清单已另存为 {written}"
-                "（如需标注，请先另存为 .xlsx）。")
-    return f"已生成标注副本 {written}（红色为错误，黄色为提醒，问题清单见“{ISSUES_SHEET}”工作表）。"
+        return (f"{shown_path(source.name)} 是 .xls 格式，无法在原表上标注；问题清单已另存为 "
+                f"{shown_path(written)}（如需标注，请先另存为 .xlsx）。")
+    return (f"已生成标注副本 {shown_path(written)}（红色为错误，黄色为提醒，问题清单见“{ISSUES_SHEET}”"
+            "工作表）。")
 
 
-def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str | Path) -> Path:
+def too_large_note(source: str | Path, error: TooLarge) -> str:
+    return (f"{shown_path(Path(source).name)} 的单元格太多（工作表解压后约 {error.size // (1024 * 1024)} MB），"
+            f"为免占用过多内存，没有生成标注副本；问题清单已另存为 {shown_path(error.written)}。")
+
+
+def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str | Path, *,
+                      avoid: Iterable[Path] = (), limit_bytes: int = MAX_ANNOTATE_BYTES) -> Path:
     """Write an annotated copy of ``source`` into ``out_dir`` and return its path.
 
     ``issues`` are this workbook's issues (others, by file name, are ignored).
@@ -65,11 +112,15 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
     if not source.is_file():
         raise InputError(f"找不到文件 {source}。")
     mine = [i for i in issues if not i.file or i.file == source.name]
-    target = output_path(source, out_dir)
-    if _same_file(target, source):  # never write over the input, whatever the names
-        raise InputError(f"标注副本不能覆盖原文件 {source}，请换一个输出文件夹。")
+    target = output_path(source, out_dir, avoid)
     if _is_xls(source):
         return _write_issues_only(target, mine)
+    size = _sheet_bytes(source)
+    if size > limit_bytes:
+        # openpyxl holds every cell (styled empty ones too) in memory, about 100 times the
+        # XML: such a copy could take minutes and many GB. The issue list is written instead.
+        raise TooLarge(_write_issues_only(target.with_name(f"{Path(source).stem}{ISSUES_ONLY_SUFFIX}.xlsx"),
+                                          mine), size)
 
     import openpyxl
 
@@ -80,6 +131,9 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
             # drop-downs, which an annotated copy does not need.
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
+    except MemoryError:
+        raise TooLarge(_write_issues_only(target.with_name(f"{Path(source).stem}{ISSUES_ONLY_SUFFIX}.xlsx"),
+                                          mine), size) from None
     except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file
         raise InputError(
             f"{source.name}：无法打开该工作簿进行标注（{type(exc).__name__}），"
@@ -99,13 +153,6 @@ def _is_xls(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
             return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    except OSError:
-        return False
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
     except OSError:
         return False
 
@@ -167,6 +214,9 @@ def _fill_issues_sheet(ws, issues: list[Issue], sheetnames: list[str]) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for n, issue in enumerate(issues, start=2):
         ws.append([("" if v is None else v) for v in issue.as_row()])
+        for cell in ws[n]:
+            if cell.data_type == "f":  # township text that begins with "=" stays text
+                cell.data_type = "s"
         ws.cell(n, 1).fill = fills.get(issue.severity, fills["warning"])
         ws.cell(n, len(ISSUE_HEADERS)).alignment = wrap
         if issue.cell and issue.sheet in sheetnames:

@@ -237,7 +237,12 @@ def demo(out_dir, townships, households, seed, year, policy_file):
 @_POLICY_OPTION
 @_YEAR_OPTION
 def validate(paths, as_json, annotate_dir, policy_file, year):
-    """校验乡镇工作簿：必填、类型、身份证号、重复、程序顺序与时限、资格判定、参数一致性。"""
+    """校验乡镇工作簿：必填、类型、身份证号、重复、程序顺序与时限、资格判定、参数一致性。
+
+    \b
+    给出文件夹时，读取其中及各子文件夹中的 .xlsx、.xlsm、.xls 工作簿（与 merge 相同）；
+    跳过 ~$ 开头的临时锁定文件、隐藏文件和 --annotate 指定的文件夹。
+    """
     from .policy import load_policy
     from .validate import render_text, validate_paths
 
@@ -267,7 +272,13 @@ def validate(paths, as_json, annotate_dir, policy_file, year):
 @click.option("--strict", is_flag=True, help="任一文件无法读取即停止，不生成汇总。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
 def merge(paths, output, year, policy_file, as_json, jobs, sqlite, on_duplicate, strict, quiet):
-    """把各乡镇工作簿汇总为一个县级工作簿（汇总、各表、问题、重复、来源、未入库）。"""
+    """把各乡镇工作簿汇总为一个县级工作簿（汇总、各表、问题、重复、来源、未入库）。
+
+    \b
+    给出文件夹时，读取其中及各子文件夹中的 .xlsx、.xlsm、.xls 工作簿（与 validate 相同）；
+    跳过 ~$ 开头的临时锁定文件、隐藏文件和上次汇总的输出。
+    输出文件已存在且不是县级汇总工作簿时，拒绝覆盖。
+    """
     from .merge import merge_workbooks, render_summary
 
     policy = policy_file if policy_file else None

@@ -186,3 +186,24 @@ def split_cell(cell: str) -> tuple[str, int | None]:
     if match is None:
         return "", None
     return match.group(1), int(match.group(2))
+
+
+# -- file names --------------------------------------------------------------------------
+
+def shown_path(path: object) -> str:
+    """A file name or path as text that can be shown and written anywhere.
+
+    A name that is not valid UTF-8 (GBK bytes from a zip made on Chinese
+    Windows) arrives with surrogate escapes, which no workbook, JSON or
+    terminal accepts: such bytes are read as GB18030, else replaced by "�".
+    """
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")

@@ -20,6 +20,7 @@ from .checks import CheckedWorkbook, check_workbook, cross_workbook_issues, occu
 from .errors import FangpinError, exit_code
 from .issues import ERROR, WARNING, Issue, count_by_severity, issue, sort_issues
 from .policy import Policy
+from .text import shown_path
 from .workbook.discover import discover
 
 #: Warnings of one kind shown one by one per file in the text report; the rest are counted.
@@ -49,8 +50,8 @@ class FileResult:
 
     def as_dict(self) -> dict:
         return {
-            "path": str(self.path),
-            "file": self.path.name,
+            "path": shown_path(self.path),
+            "file": shown_path(self.path.name),
             "readable": self.readable,
             "rows": dict(self.rows),
             "errors": self.errors,
@@ -90,14 +91,17 @@ class ValidationResult:
             "files": [result.as_dict() for result in self.files],
             "errors": self.errors,
             "warnings": self.warnings,
-            "unreadable": [str(path) for path in self.unreadable],
+            "unreadable": [shown_path(path) for path in self.unreadable],
             "exit_code": self.exit_code,
         }
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; a folder gives its own workbooks (the same skip rules as merge)."""
-    return discover(paths, recursive=False)[0]
+def expand_paths(paths: Iterable[str | Path], annotate_dir: str | Path | None = None) -> list[Path]:
+    """Files as given; a folder gives its workbooks and its sub-folders' (merge's rule).
+
+    The folder the annotated copies go to is not searched.
+    """
+    return discover(paths, output_dirs=[annotate_dir] if annotate_dir is not None else [])[0]
 
 
 def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
@@ -118,11 +122,12 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
     today = dt.date.today() if today is None else today
     results: list[FileResult] = []
     checked: list[CheckedWorkbook] = []
-    for path in expand_paths(paths):
+    inputs = expand_paths(paths, annotate_dir)
+    for path in inputs:
         try:
             data = read_workbook(path)
         except FangpinError as exc:
-            found = issue("unreadable", path.name, message=f"{exc}".rstrip("。") + "。")
+            found = issue("unreadable", shown_path(path.name), message=f"{exc}".rstrip("。") + "。")
             results.append(FileResult(path, [found], {}, readable=False))
             continue
         workbook = check_workbook(data, policy=policy, today=today)
@@ -131,7 +136,7 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
         results.append(FileResult(path, list(workbook.issues), rows))
     add_cross_workbook_issues(results, checked, today)
     if annotate_dir is not None:
-        _annotate(results, Path(annotate_dir))
+        _annotate(results, Path(annotate_dir), inputs)
     return ValidationResult(results)
 
 
@@ -150,15 +155,21 @@ def add_cross_workbook_issues(results: list[FileResult], checked: list[CheckedWo
             result.issues = sort_issues(result.issues + extra, sheet_names[result.path.name])
 
 
-def _annotate(results: list[FileResult], out_dir: Path) -> None:
-    from .annotate import annotate_workbook, annotation_note
+def _annotate(results: list[FileResult], out_dir: Path, inputs: list[Path]) -> None:
+    from .annotate import TooLarge, annotate_workbook, annotation_note, too_large_note
 
+    taken = set(inputs)
     for result in results:
         if not result.readable or not result.issues:
             continue
         try:
-            result.annotated = annotate_workbook(result.path, result.issues, out_dir)
+            result.annotated = annotate_workbook(result.path, result.issues, out_dir, avoid=taken)
+            taken.add(result.annotated)
             result.annotation_note = annotation_note(result.path, result.annotated)
+        except TooLarge as exc:
+            result.annotated = exc.written
+            taken.add(exc.written)
+            result.annotation_note = too_large_note(result.path, exc)
         except FangpinError as exc:
             result.annotation_note = f"未能生成标注副本：{exc}"
 
@@ -181,7 +192,7 @@ def render_text(result: ValidationResult) -> str:
     """
     lines: list[str] = []
     for file_result in result.files:
-        name = file_result.path.name
+        name = shown_path(file_result.path.name)
         if not file_result.readable:
             lines.append(f"{name}（无法读取）")
         else:

@@ -176,3 +176,45 @@ def test_unopenable_workbook(tmp_path):
     with pytest.raises(InputError, match="坏.xlsx：无法打开该工作簿进行标注"):
         annotate_workbook(source, [], tmp_path / "out")
     assert not (tmp_path / "out" / "坏.xlsx").exists()
+
+
+def test_an_input_named_like_the_copy_is_never_overwritten(tmp_path, checked):
+    """validate DIR --annotate DIR with a township's corrected copy sent back as 名称_标注.xlsx."""
+    source, _issues = checked
+    folder = source.parent
+    returned = folder / f"{source.stem}_标注.xlsx"
+    shutil.copy(source, returned)
+    before = {p.name: sha256(p) for p in folder.iterdir()}
+    result = validate_paths([folder], today=TODAY, annotate_dir=folder)
+    assert {name: sha256(folder / name) for name in before} == before
+    assert sorted(f.annotated.name for f in result.files) == sorted(
+        [f"{source.stem}_标注(2).xlsx", f"{source.stem}_标注_标注.xlsx"])
+    assert output_path(source, folder, avoid=[returned]) == folder / f"{source.stem}_标注(2).xlsx"
+
+
+def test_rerun_does_not_validate_the_annotated_copies(tmp_path, checked):
+    source, _issues = checked
+    out = source.parent / "标注"
+    first = validate_paths([source.parent], today=TODAY, annotate_dir=out)
+    again = validate_paths([source.parent], today=TODAY, annotate_dir=out)
+    assert [f.path for f in first.files] == [f.path for f in again.files] == [source]
+
+
+def test_township_text_like_a_formula_stays_text(tmp_path):
+    source = workbook(tmp_path, setter("households", 0, "dibao", "=cmd|' /C calc'!A0"))
+    issues = validate_paths([source], today=TODAY).issues
+    assert [i.value for i in issues if i.code == "not_in_choices"] == ["=cmd|' /C calc'!A0"]
+    out = annotate_workbook(source, issues, tmp_path / "out")
+    ws = openpyxl.load_workbook(out)["问题"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == "=cmd|' /C calc'!A0"]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_a_workbook_too_large_to_annotate_gets_its_issue_list(tmp_path, checked):
+    from fangpin_xl.annotate import TooLarge
+
+    source, issues = checked
+    with pytest.raises(TooLarge) as raised:
+        annotate_workbook(source, issues, tmp_path / "out", limit_bytes=1000)
+    assert raised.value.written == tmp_path / "out" / f"{source.stem}_问题.xlsx"
+    assert openpyxl.load_workbook(raised.value.written).sheetnames == ["问题"]

@@ -393,9 +393,31 @@ def test_output_that_is_an_input_is_refused(sample, tmp_path):
     target = tmp_path / "魏城镇.xlsx"
     shutil.copy(sample.workbooks["魏城镇"], target)
     before = target.read_bytes()
-    with pytest.raises(InputError, match="也是输入文件"):
+    with pytest.raises(InputError, match="已存在，且不是县级汇总工作簿"):
         merge_workbooks([target], target, jobs=1)
     assert target.read_bytes() == before
+
+
+def test_output_onto_a_township_inside_the_input_folder_is_refused(sample, tmp_path):
+    folder = copy_sample(sample, tmp_path)
+    target = folder / "魏城镇.xlsx"
+    before = target.read_bytes()
+    with pytest.raises(InputError, match="魏城镇.xlsx 已存在，且不是县级汇总工作簿"):
+        merge_workbooks([folder], target, jobs=1, today=TODAY)
+    assert target.read_bytes() == before
+
+
+def test_sqlite_that_is_the_output_or_a_workbook_is_refused(sample, tmp_path):
+    out = tmp_path / "同一个.xlsx"
+    with pytest.raises(InputError, match="与输出工作簿是同一个文件"):
+        merge_workbooks([sample.out_dir], out, jobs=1, sqlite=out)
+    assert not out.exists()
+    township = tmp_path / "魏城镇.xlsx"
+    shutil.copy(sample.workbooks["魏城镇"], township)
+    before = township.read_bytes()
+    with pytest.raises(InputError, match="不是 SQLite 历史数据库"):
+        merge_workbooks([sample.out_dir], tmp_path / "县.xlsx", jobs=1, sqlite=township)
+    assert township.read_bytes() == before and not (tmp_path / "县.xlsx").exists()
 
 
 def test_output_inside_an_input_folder_is_skipped_on_rerun(sample, tmp_path):

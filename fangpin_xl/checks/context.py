@@ -79,7 +79,7 @@ class Context:
 
     @property
     def file(self) -> str:
-        return self.data.path.name
+        return self.data.file
 
     @property
     def policy(self) -> Policy:
@@ -164,7 +164,7 @@ def decide_basis(data: WorkbookData, policy: Policy | None) -> Basis:
     if data.policy_values:
         sheet = data.policy_sheet or POLICY_SHEET
         try:
-            own = policy_from_values(data.policy_values, source=f"{data.path.name} 工作表“{sheet}”")
+            own = policy_from_values(data.policy_values, source=f"{data.file} 工作表“{sheet}”")
         except PolicyError as exc:
             error = str(exc)
     rules_policy = policy or own or Policy()

@@ -53,6 +53,7 @@ from ..schema import (
     Column,
     Sheet,
 )
+from ..text import shown_path
 from ..workbook.write import (
     HEADER_ROWS,
     MAX_DATA_ROWS,
@@ -166,7 +167,7 @@ def sources_table(result: MergeResult) -> Table:
     for number, f in enumerate(entries, start=1):
         merged = f.status == MERGED
         matches = {True: "一致", False: "不一致", None: "无参数表" if merged else None}
-        row = [number, f.name, str(f.path), STATUS_LABELS[f.status], f.reason or None, f.size,
+        row = [number, f.name, shown_path(f.path), STATUS_LABELS[f.status], f.reason or None, f.size,
                f.sha256 or None, f.township or None, f.policy_year, matches[f.policy_matches],
                "；".join(f.policy_differences) or None]
         for spec in SHEETS:

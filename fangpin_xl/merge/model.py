@@ -11,6 +11,7 @@ from ..errors import exit_code
 from ..issues import Issue, count_by_severity
 from ..policy import GROUPS
 from ..schema import CASE_STAGES
+from ..text import shown_path
 from ..workbook.discover import Skipped
 
 SKIP_NOT_TOWNSHIP = "不是乡镇工作簿（没有找到“监测户”等数据工作表）"
@@ -87,7 +88,7 @@ class FileReport:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return shown_path(self.path.name)
 
     def total(self) -> SheetCount:
         out = SheetCount()
@@ -97,8 +98,8 @@ class FileReport:
 
     def as_dict(self) -> dict:
         return {
-            "path": str(self.path),
-            "file": self.path.name,
+            "path": shown_path(self.path),
+            "file": self.name,
             "township": self.township,
             "status": self.status,
             "reason": self.reason,
@@ -232,12 +233,12 @@ class MergeResult:
 
     def as_dict(self) -> dict:
         return {
-            "output": str(self.output),
+            "output": shown_path(self.output),
             "county": self.county,
             "year": self.year,
             "files": [f.as_dict() for f in self.files],
             "skipped": [s.as_dict() for s in self.skipped],
-            "unreadable": [{"path": str(f.path), "file": f.name, "reason": f.reason}
+            "unreadable": [{"path": shown_path(f.path), "file": f.name, "reason": f.reason}
                            for f in self.unreadable],
             "rows": {key: total.as_dict() for key, total in self.sheets.items()},
             "rejected": self.rejected,

@@ -36,6 +36,7 @@ from ..ids import mask_id
 from ..issues import Issue, sort_issues
 from ..policy import Policy, load_policy
 from ..schema import SHEETS
+from ..text import shown_path
 from ..workbook.discover import Skipped, discover
 from ..workbook.write import MAX_DATA_ROWS
 from .county import (
@@ -50,6 +51,8 @@ from .model import (
     MERGED,
     ON_DUPLICATE,
     SKIPPED,
+    SOURCES_SHEET,
+    SUMMARY_SHEET,
     UNREADABLE,
     FileReport,
     MergeResult,
@@ -103,9 +106,10 @@ def merge_workbooks(
     if output.is_dir():
         raise InputError(f"输出文件 {output} 是一个文件夹，请给出工作簿文件名，如 全县汇总.xlsx。")
     county_policy, check_policy = _policies(policy, year)
-    found, skipped = discover(paths, output)
+    _check_outputs(output, Path(sqlite) if sqlite is not None else None)
+    found, skipped = discover(paths, outputs=[output] + ([sqlite] if sqlite is not None else []))
     if not found:
-        listed = "；".join(f"{s.path.name}（{s.reason}）" for s in skipped[:10])
+        listed = "；".join(f"{shown_path(s.path.name)}（{s.reason}）" for s in skipped[:10])
         raise InputError("没有找到可汇总的工作簿（.xlsx、.xlsm、.xls）" + (f"：{listed}" if listed else "。"))
 
     with scratch_folder() as spill:
@@ -154,6 +158,41 @@ def merge_workbooks(
         return result
 
 
+def _check_outputs(output: Path, sqlite: Path | None) -> None:
+    """Refuse, before any work, an output that would overwrite something that is not ours."""
+    if output.exists() and not _is_county_workbook(output):
+        raise InputError(
+            f"输出文件 {shown_path(output)} 已存在，且不是县级汇总工作簿（可能是乡镇工作簿或其他文件）："
+            "汇总结果不会覆盖它，请换一个输出文件名。"
+        )
+    if sqlite is None:
+        return
+    if sqlite.resolve() == output.resolve():
+        raise InputError(f"历史数据库 {shown_path(sqlite)} 与输出工作簿是同一个文件：请给历史数据库另起一个文件名，"
+                         "如 历史.sqlite。")
+    if sqlite.exists():
+        try:
+            with open(sqlite, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise InputError(f"无法打开历史数据库 {shown_path(sqlite)}：{exc.strerror or exc}") from None
+        if head and head != b"SQLite format 3\x00":
+            raise InputError(f"{shown_path(sqlite)} 不是 SQLite 历史数据库（可能是工作簿或其他文件）："
+                             "不会覆盖它，请换一个文件名，如 历史.sqlite。")
+
+
+def _is_county_workbook(path: Path) -> bool:
+    """A workbook an earlier merge wrote (it has the 汇总 and 来源 sheets)."""
+    from ..workbook.guard import check_file
+    from ..workbook.sources import FileBook
+
+    try:
+        with FileBook(path, check_file(path)) as book:
+            return {SUMMARY_SHEET, SOURCES_SHEET} <= set(book.sheet_names)
+    except (FangpinError, OSError):
+        return False
+
+
 def _policies(policy, year) -> tuple[Policy, Policy | None]:
     """(the county policy, the policy validation uses: None for each workbook's own)."""
     if isinstance(policy, Policy):
@@ -186,7 +225,7 @@ def _run(tasks: list[Task], jobs: int | None, progress: Progress | None) -> list
     for task in left:
         if _pool([task], 1, finished):
             finished(task, Outcome(FileReport(task.path, UNREADABLE, (
-                f"{task.path.name}：读取该文件时处理进程意外退出（文件可能已损坏或过大，或内存不足），"
+                f"{shown_path(task.path.name)}：读取该文件时处理进程意外退出（文件可能已损坏或过大，或内存不足），"
                 "已跳过该文件：请用 Excel 或 WPS 打开检查后另存为 .xlsx 再提交"))))
     return [outcomes[t.index] for t in tasks]
 
@@ -206,7 +245,7 @@ def _pool(tasks: list[Task], workers: int, finished: Callable[[Task, Outcome], N
                 return list(left.values())
             except Exception as exc:  # noqa: BLE001 - the worker itself failed (e.g. pickling)
                 outcome = Outcome(FileReport(task.path, UNREADABLE,
-                                             f"{task.path.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"))
+                                             f"{shown_path(task.path.name)}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"))
             del left[task.index]
             finished(task, outcome)
         return []

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..issues import ERROR, SEVERITY_LABELS, WARNING, count_by_severity
-from ..text import display_width, pad
+from ..text import display_width, pad, shown_path
 from .model import MergeResult
 
 
 def render_summary(result: MergeResult) -> str:
     """The merge summary in Chinese: files, row accounting per sheet, duplicates, problems."""
     lines = [
-        f"已汇总 {len(result.merged)} 个乡镇工作簿（{result.county} {result.year} 年）→ {result.output}",
+        f"已汇总 {len(result.merged)} 个乡镇工作簿（{result.county} {result.year} 年）→ {shown_path(result.output)}",
     ]
     header = ["工作表", "读取", "写入", "未入库", "核对"]
     table = [[t.name, f"{t.read:,}", f"{t.written:,}", f"{t.rejected:,}",
@@ -42,7 +42,7 @@ def render_summary(result: MergeResult) -> str:
     if result.skipped:
         lines.append(f"已跳过 {len(result.skipped)} 个文件：")
         for s in result.skipped:
-            lines.append(f"  {s.path}：{s.reason}")
+            lines.append(f"  {shown_path(s.path)}：{s.reason}")
     if result.unreadable:
         lines.append(f"无法读取 {len(result.unreadable)} 个文件（未汇总，请更正后重新汇总）：")
         for f in result.unreadable:

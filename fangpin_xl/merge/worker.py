@@ -148,11 +148,11 @@ def process(task: Task) -> Outcome:
         return outcome
     except OSError as exc:
         report.status = UNREADABLE
-        report.reason = f"{task.path.name}：无法打开文件（{exc.strerror or exc}）"
+        report.reason = f"{report.name}：无法打开文件（{exc.strerror or exc}）"
         return outcome
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the county
         report.status = UNREADABLE
-        report.reason = f"{task.path.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"
+        report.reason = f"{report.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"
         return outcome
     outcome.read_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -167,7 +167,7 @@ def process(task: Task) -> Outcome:
         report.status, report.reason = UNREADABLE, str(exc)
     except Exception as exc:  # noqa: BLE001
         report.status = UNREADABLE
-        report.reason = f"{task.path.name}：检查时出错（技术信息：{type(exc).__name__}: {exc}）"
+        report.reason = f"{report.name}：检查时出错（技术信息：{type(exc).__name__}: {exc}）"
     outcome.check_seconds = time.perf_counter() - started
     return outcome
 

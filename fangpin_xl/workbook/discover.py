@@ -1,7 +1,10 @@
 """Finding the workbooks a command works on: the files named and those in folders.
 
-validate and merge share these rules, so both skip the same Excel owner
-files (~$名称.xlsx), hidden files and non-workbooks, with the same reasons.
+One rule for validate and merge (stated in their ``--help``): a folder is
+searched with its sub-folders; Excel owner files (~$名称.xlsx), hidden files
+and folders, non-workbooks and broken links are skipped with a reason. A
+folder a command writes into (the annotated copies) is not searched, and a
+file it writes (the county workbook) is never taken as an input.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..text import shown_path
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 LOCK_PREFIX = "~$"
@@ -21,9 +25,11 @@ LOCK_PREFIX = "~$"
 SKIP_LOCK = "临时锁定文件（Excel 或 WPS 打开工作簿时产生，不是工作簿）"
 SKIP_HIDDEN = "隐藏文件"
 SKIP_HIDDEN_DIR = "隐藏文件夹"
-SKIP_NOT_WORKBOOK = "不是工作簿（只汇总 .xlsx、.xlsm、.xls 文件）"
-SKIP_OUTPUT = "本次汇总的输出文件"
+SKIP_NOT_WORKBOOK = "不是工作簿（只读取 .xlsx、.xlsm、.xls 文件）"
+SKIP_OUTPUT = "本次命令写出的文件"
+SKIP_OUTPUT_DIR = "本次命令写出的文件夹"
 SKIP_REPEATED = "重复指定的文件"
+SKIP_BROKEN_LINK = "无法打开的链接或快捷方式（指向不存在的位置，或指向自身）"
 
 
 @dataclass
@@ -32,7 +38,8 @@ class Skipped:
     reason: str
 
     def as_dict(self) -> dict:
-        return {"path": str(self.path), "file": self.path.name, "reason": self.reason}
+        return {"path": shown_path(self.path), "file": shown_path(self.path.name),
+                "reason": self.reason}
 
 
 def _is_hidden(path: Path) -> bool:
@@ -55,30 +62,45 @@ def _skip_reason(path: Path) -> str | None:
     return None
 
 
-def discover(paths: Iterable[str | Path], output: str | Path | None = None, *,
-             recursive: bool = True) -> tuple[list[Path], list[Skipped]]:
-    """The workbooks named or found in folders, in order, and the files skipped with the reason.
+def _resolved(path: Path) -> Path | None:
+    """The real path, or None for a link loop or a link to nowhere."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return None
+    return real
 
-    A folder is searched recursively (its files in name order; only its own
-    files when ``recursive`` is false); a hidden folder inside it is skipped
-    as a whole. Raises ``InputError`` for a path
-    that does not exist and when ``output`` is one of the files named.
+
+def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
+             output_dirs: Iterable[str | Path] = ()) -> tuple[list[Path], list[Skipped]]:
+    """The workbooks named or found in folders (in order), and the files skipped with the reason.
+
+    ``outputs`` are files the command will write: one found in a folder is
+    skipped (a county workbook left by the last run); one named as an input
+    is refused. ``output_dirs`` are folders the command writes into: not
+    searched. Raises ``InputError`` for a path that does not exist.
     """
-    target = Path(output).resolve() if output is not None else None
+    targets = {r for r in (_resolved(Path(p)) for p in outputs) if r is not None}
+    targets |= {Path(os.path.abspath(p)) for p in outputs}
+    skip_dirs = {r for r in (_resolved(Path(p)) for p in output_dirs) if r is not None}
     found: list[Path] = []
     skipped: list[Skipped] = []
     seen: set[Path] = set()
 
     def consider(path: Path, named: bool) -> None:
-        resolved = path.resolve()
-        if target is not None and resolved == target:
-            if named:
-                raise InputError(
-                    f"输出文件 {output} 也是输入文件：汇总结果不能覆盖乡镇工作簿，请换一个输出文件名。"
-                )
-            skipped.append(Skipped(path, SKIP_OUTPUT))
-            return
         reason = _skip_reason(path)
+        if reason == SKIP_NOT_WORKBOOK or reason is None:
+            resolved = _resolved(path)
+            if resolved is None:
+                skipped.append(Skipped(path, SKIP_BROKEN_LINK))
+                return
+            if resolved in targets:
+                if named:
+                    raise InputError(
+                        f"输出文件 {shown_path(path)} 也是输入文件：结果不能覆盖输入的工作簿，请换一个输出文件名。"
+                    )
+                skipped.append(Skipped(path, SKIP_OUTPUT))
+                return
         if reason is not None:
             skipped.append(Skipped(path, reason))
             return
@@ -90,18 +112,21 @@ def discover(paths: Iterable[str | Path], output: str | Path | None = None, *,
 
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            raise InputError(f"找不到 {path}：请检查文件或文件夹名称。")
+        if not path.exists() and not path.is_symlink():
+            raise InputError(f"找不到 {shown_path(path)}：请检查文件或文件夹名称。")
         if path.is_dir():
             for folder, dirs, files in os.walk(path):
                 base = Path(folder)
                 keep = []
                 for name in sorted(dirs):
-                    if _is_hidden(base / name):
-                        skipped.append(Skipped(base / name, SKIP_HIDDEN_DIR))
+                    child = base / name
+                    if _is_hidden(child):
+                        skipped.append(Skipped(child, SKIP_HIDDEN_DIR))
+                    elif _resolved(child) in skip_dirs:
+                        skipped.append(Skipped(child, SKIP_OUTPUT_DIR))
                     else:
                         keep.append(name)
-                dirs[:] = keep if recursive else []
+                dirs[:] = keep
                 for name in sorted(files):
                     consider(base / name, named=False)
         else:

@@ -19,6 +19,7 @@ from pathlib import Path
 from zlib import error as zlib_error
 
 from ..errors import InputError
+from ..text import shown_path
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -63,7 +64,7 @@ DEFAULT_LIMITS = Limits()
 
 def fail(path: Path | str, reason: str) -> InputError:
     """An InputError whose message names the file: ``名称.xlsx：reason``."""
-    return InputError(f"{Path(path).name}：{reason}")
+    return InputError(f"{shown_path(Path(path).name)}：{reason}")
 
 
 def human_size(n: int) -> str:

@@ -46,7 +46,7 @@ import pandas as pd
 
 from ..issues import ERROR, WARNING, Issue
 from ..schema import DATE, INTEGER, MONEY, MONTH, POLICY_SHEET, SHEETS, Sheet
-from ..text import column_letter
+from ..text import column_letter, shown_path
 from .coerce import RAW, coerce_column, is_blank
 from .guard import (
     Limits,
@@ -130,7 +130,8 @@ class WorkbookData:
 
     @property
     def file(self) -> str:
-        return self.path.name
+        """The file name as it can be shown (see ``text.shown_path``)."""
+        return shown_path(self.path.name)
 
 
 # --- public API -------------------------------------------------------------
@@ -195,7 +196,7 @@ def policy_values_from_rows(rows: Sequence[Sequence[Any]], *, date1904: bool = F
 
 def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, ...],
                read_policy: bool) -> WorkbookData:
-    file = path.name
+    file = shown_path(path.name)
     issues: list[Issue] = []
     result: dict[str, SheetData] = {}
     policy_values: dict[str, Any] | None = None
