@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from .text import column_index, split_cell
+from .text import column_index, redact, split_cell
 
 ERROR = "error"
 WARNING = "warning"
@@ -109,6 +109,9 @@ class Issue:
     message: str
 
     def __post_init__(self) -> None:
+        # No report shows an ID or a mobile number in full, whatever column it was typed in.
+        object.__setattr__(self, "value", redact(self.value))
+        object.__setattr__(self, "message", redact(self.message))
         known = CODES.get(self.code)
         if known is None:
             raise ValueError(f"issue code {self.code!r} is not in issues.CODES")

@@ -65,3 +65,15 @@ def test_cell_addresses():
     assert column_index("") == -1
     assert split_cell("C5") == ("C", 5) and split_cell("XFD1048576") == ("XFD", 1048576)
     assert split_cell("") == ("", None) and split_cell("5C") == ("", None)
+
+
+def test_redact_masks_ids_and_mobiles_whatever_the_text():
+    from fangpin_xl.text import redact
+
+    assert redact("家庭人口“130434199001011237”不是整数") == "家庭人口“130434********1237”不是整数"
+    assert redact("号码 13043419900101123x 与 13812345678") == "号码 130434********123x 与 138****5678"
+    assert redact("旧号码 130434900101123") == "旧号码 130434*****1123"
+    assert redact("“1.30434199001011e+17”不是整数") == "“1.30434…e+17”不是整数"
+    assert redact("如 1.30434E+17；金额 200000 元，日期 20200825，户 H-0012") == \
+        "如 1.30434E+17；金额 200000 元，日期 20200825，户 H-0012"
+    assert redact("130434********123X") == "130434********123X"

@@ -733,3 +733,18 @@ def test_case_number_in_two_workbooks(tmp_path):
     ]
     assert result.issues[0].message == (
         "案件编号在其他乡镇工作簿中也有（乙乡.xlsx 工作表“救助” A3）：全县的案件编号不能重复，请与对方乡镇核对后更正。")
+
+
+def test_an_id_typed_into_a_count_column_is_an_error_and_never_shown_in_full(tmp_path):
+    path = workbook(tmp_path, setter("households", 0, "household_size", 130434199001011237))
+    found = [i for i in issues_of(path) if i.cell == "F3"]
+    assert [(i.code, i.severity) for i in found] == [("wrong_type", "error")]
+    assert found[0].value == "1.30434…e+17"
+    assert "130434199001011" not in found[0].message
+
+    def mobile_in_village(frames):
+        frames["households"]["village"] = frames["households"]["village"].astype(object)
+        frames["households"].loc[0, "village"] = "13812345678"
+        frames["households"].loc[0, "recorded_status"] = "资料不全"
+    report = render_text(validate_paths([workbook(tmp_path / "b", mobile_in_village)], today=TODAY))
+    assert "13812345678" not in report

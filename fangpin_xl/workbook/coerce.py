@@ -278,6 +278,10 @@ def _numbers(col: _Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return values, changed, failed
 
 
+#: No count (家庭人口) reaches this: an ID number typed into the cell, most likely.
+_MAX_COUNT = 1e9
+
+
 def _money(col: _Column, date1904: bool):
     values, changed, failed = _numbers(col)
     values[failed] = np.nan
@@ -288,7 +292,7 @@ def _integer(col: _Column, date1904: bool):
     values, changed, failed = _numbers(col)
     with np.errstate(invalid="ignore"):
         fraction = ~np.isnan(values) & (values != np.floor(values))
-    failed |= fraction | (np.abs(values) >= 2**63)
+        failed |= fraction | (np.abs(values) >= _MAX_COUNT)
     values[failed] = np.nan
     return pd.array(values, dtype="Int64"), changed, failed
 
