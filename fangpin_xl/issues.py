@@ -85,7 +85,8 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("relief_above_table", _E, "救助金额超过分档标准", "按本县救助分档核对金额。", "程序"),
     IssueCode("deadline_passed", _E, "超过办结时限", "尽快办结，或核实超期原因并注明。", "程序"),
     IssueCode("stage_mismatch", _W, "状态与日期不符", "更新状态，或补填该环节日期。", "程序"),
-    IssueCode("calendar_fallback", _W, "节假日安排未知", "在参数文件 [calendar] 中补充该年放假和调休安排。", "程序"),
+    IssueCode("calendar_fallback", _W, "节假日安排未知",
+              "在参数文件 [calendar] 中补全该年放假和调休安排，并在 complete_years 中写上该年。", "程序"),
     # follow-up visits
     IssueCode("visit_overdue", _W, "回访逾期", "安排帮扶人回访并在帮扶表登记。", "回访"),
     IssueCode("visit_problem_open", _W, "回访问题未处理", "填写处理措施，或上报村两委、乡镇。", "回访"),
