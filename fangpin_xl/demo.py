@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from . import rules, schema
+from .derive import add_months_series, window_sums
 from .errors import InputError
 from .policy import GROUPS, INCOME_WAIVED_GROUP, SPENDING_KINDS, Policy
 from .relief import payout_series
@@ -780,7 +781,8 @@ class _Generator:
         last_source = pd.Series(self.e_source[inside], index=e_key[inside]).groupby(level=0).last()
         src = pd.Series(hh * 4 + kind).map(last_source).fillna("自下而上申请").to_numpy(dtype=object)
         self.c_way = np.where(np.isin(src, _DEPARTMENT_SOURCES), "自上而下筛查", "自下而上申请")
-        self.c_allowed = self._payout(hh, kind)
+        # Relief by the table on the spending of the 12 months before each case's discovery.
+        self.c_allowed = self._payout(hh, kind, self._case_sums(hh, kind, dates["found_date"]))
         self.c_relief = np.where(stage == "已支付", self.c_allowed, np.nan)
 
     def _schedule(self, stage: np.ndarray, found: np.ndarray, latest: np.ndarray,
@@ -850,11 +852,20 @@ class _Generator:
         open_late = np.isin(stage, _OPEN_STAGES) & (due < self.check_day)
         return paid_late | open_late
 
-    def _payout(self, hh: np.ndarray, kind: np.ndarray) -> np.ndarray:
-        """Relief by the payout table on the household's spending of that kind in the window."""
+    def _case_sums(self, hh: np.ndarray, kind: np.ndarray, found: np.ndarray) -> np.ndarray:
+        """Each case's household spending of its kind in the window ending at its discovery."""
+        kinds = np.array(SPENDING_KINDS, dtype=object)
+        events = pd.DataFrame({"key": self.e_hh, "kind": kinds[self.e_kind], "date": _dates(self.e_day),
+                               "amount": self.e_amount})
+        ends = pd.Series(_dates(found))
+        starts = add_months_series(ends, -self.policy.spending_window_months)
+        return window_sums(events, pd.Series(hh), pd.Series(kinds[kind]), starts, ends).to_numpy()
+
+    def _payout(self, hh: np.ndarray, kind: np.ndarray, sums: np.ndarray | None = None) -> np.ndarray:
+        """Relief by the payout table on the household's spending of that kind (default: in the window)."""
         result = payout_series(
             np.array(SPENDING_KINDS, dtype=object)[kind],
-            pd.Series(self.sums[hh, kind]),
+            pd.Series(self.sums[hh, kind] if sums is None else sums),
             np.array(GROUPS, dtype=object)[self.group[hh]],
             policy=self.policy,
         )
