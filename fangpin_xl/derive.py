@@ -145,15 +145,16 @@ def spending_events(spending: pd.DataFrame | None, keys: pd.Series | None = None
 
 
 def spending_sums(keys: pd.Series, spending: pd.DataFrame | None, *, policy: Policy,
-                  check_date) -> pd.DataFrame:
+                  check_date, spending_keys: pd.Series | None = None) -> pd.DataFrame:
     """Per household key: the spending of each kind in the window ending at ``check_date``.
 
     Columns ``medical`` … ``industry`` (``KIND_FIELDS``), rounded to the fen;
     0 where the household has none, NaN where the key is missing. Index:
-    ``keys``' index.
+    ``keys``' index. ``spending_keys`` are the keys of 支出's rows when they
+    are not its ``match_keys`` (the county workbook adds the township).
     """
     start, end = spending_window(check_date, policy)
-    events = spending_events(spending)
+    events = spending_events(spending, spending_keys)
     events = events[((events["date"] > start) & (events["date"] <= end)).to_numpy()]
     sums = events.groupby(["key", "kind"])["amount"].sum()
     has_key = keys.notna().to_numpy(dtype=bool)
