@@ -151,61 +151,87 @@ class Screening:
 
 # -- amounts ------------------------------------------------------------------------------
 
-def record_amounts(records: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+def record_amounts(records: pd.DataFrame, detail_rows: np.ndarray | None = None
+                   ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(amount, detail, problem) per record of ``records`` (columns ``kind`` and ``AMOUNT_KEYS``).
 
-    ``amount`` is what a record counts (NaN where it cannot be made);
-    ``detail`` how it was made ("医疗总费用 20000 元 − 统筹支付 8000 元 = 12000 元");
+    ``amount`` is what a record counts, rounded to the fen (NaN where it
+    cannot be made); ``detail`` how it was made ("医疗总费用 20000 元 − 统筹支付
+    8000 元 = 12000 元"), only for ``detail_rows`` (a mask; default every row);
     ``problem`` the kind-specific reason it cannot be used ("" where it can).
     Negative inputs are left to the caller (which names their cells).
     """
     kind = records["kind"].to_numpy(dtype=object)
-    value = {k: records[k].astype("float64") for k in AMOUNT_KEYS}
+    value = {k: records[k].to_numpy(dtype="float64") for k in AMOUNT_KEYS}
     index = records.index
-    amount = pd.Series(np.nan, index=index)
-    detail = pd.Series("", index=index, dtype=object)
+    amount = np.full(len(index), np.nan)
     problem = pd.Series("", index=index, dtype=object)
 
     medical = kind == "因病"
-    own = medical & value["self_paid"].notna().to_numpy()
-    both = medical & ~own & (value["total"].notna() & value["reimbursed"].notna()).to_numpy()
+    own = medical & ~np.isnan(value["self_paid"])
+    both = medical & ~own & ~np.isnan(value["total"]) & ~np.isnan(value["reimbursed"])
     amount[own] = value["self_paid"][own]
     amount[both] = value["total"][both] - value["reimbursed"][both]
     problem[medical & ~own & ~both] = "没有个人自付金额，也没有可相减的医疗总费用和统筹支付"
-    over = both & (amount < 0).to_numpy()
-    problem[over] = ("统筹支付 " + number_texts(value["reimbursed"][over]) + " 元大于医疗总费用 "
-                     + number_texts(value["total"][over]) + " 元")
-    detail[own] = "个人自付 " + number_texts(amount[own]) + " 元"
-    detail[both] = ("医疗总费用 " + number_texts(value["total"][both]) + " 元 − 统筹支付 "
-                    + number_texts(value["reimbursed"][both]) + " 元 = " + number_texts(amount[both]) + " 元")
+    over = both & (amount < 0)
+    if over.any():
+        problem[over] = ("统筹支付 " + _texts(value["reimbursed"][over]) + " 元大于医疗总费用 "
+                         + _texts(value["total"][over]) + " 元")
 
     school = kind == "因学"
-    parts = ("tuition", "学费"), ("accommodation", "住宿费"), ("textbooks", "教材费")
-    present = np.zeros(len(index), dtype=np.int64)
-    text = pd.Series("", index=index, dtype=object)
-    for key, label in parts:
-        has = school & value[key].notna().to_numpy()
-        present += has
-        piece = label + " " + number_texts(value[key][has])
-        text[has] = np.where(text[has] == "", piece, text[has] + " + " + piece)
+    present = sum((school & ~np.isnan(value[key])).astype(np.int64) for key, _ in _SCHOOL_PARTS)
     usable = school & (present > 0)
-    amount[usable] = sum(value[key].fillna(0.0)[usable] for key, _ in parts)
-    detail[usable] = text[usable] + " = " + number_texts(amount[usable]) + " 元"
+    amount[usable] = sum(np.nan_to_num(value[key][usable]) for key, _ in _SCHOOL_PARTS)
     problem[school & (present == 0)] = "学费、住宿费、教材费都为空"
 
     loss_kind = np.isin(kind, ("因意外", "因产业"))
-    has_loss = loss_kind & value["loss"].notna().to_numpy()
-    raw = value["loss"] - value["insurance"].fillna(0.0) - value["aid"].fillna(0.0)
-    amount[has_loss] = raw[has_loss].clip(lower=0.0)
-    text = "损失 " + number_texts(value["loss"][has_loss])
-    for key, label in (("insurance", "保险赔付"), ("aid", "救助")):
-        has = value[key][has_loss].notna()
-        text = text.where(~has, text + " − " + label + " " + number_texts(value[key][has_loss][has]))
-    floor = (raw[has_loss] < 0).map({True: "，不足 0 按 0 计", False: ""})
-    detail[has_loss] = text + " = " + number_texts(amount[has_loss]) + " 元" + floor
+    has_loss = loss_kind & ~np.isnan(value["loss"])
+    raw = value["loss"] - np.nan_to_num(value["insurance"]) - np.nan_to_num(value["aid"])
+    amount[has_loss] = np.maximum(raw[has_loss], 0.0)
     problem[loss_kind & ~has_loss] = "损失金额为空"
-    amount = pd.Series(round_fen(amount.to_numpy()), index=index)
-    return amount, detail, problem
+    amount = round_fen(amount)
+
+    wanted = np.ones(len(index), dtype=bool) if detail_rows is None else np.asarray(detail_rows, dtype=bool)
+    detail = pd.Series("", index=index, dtype=object)
+
+    def put(mask: np.ndarray, make) -> None:
+        rows = mask & wanted
+        if rows.any():
+            detail[rows] = make(rows)
+
+    put(own, lambda rows: "个人自付 " + _texts(amount[rows]) + " 元")
+    put(both & ~over, lambda rows: "医疗总费用 " + _texts(value["total"][rows]) + " 元 − 统筹支付 "
+        + _texts(value["reimbursed"][rows]) + " 元 = " + _texts(amount[rows]) + " 元")
+    put(usable, lambda rows: _school_text(value, rows) + " = " + _texts(amount[rows]) + " 元")
+    put(has_loss, lambda rows: _loss_text(value, rows) + " = " + _texts(amount[rows]) + " 元"
+        + np.where(raw[rows] < 0, "，不足 0 按 0 计", ""))
+    return pd.Series(amount, index=index), detail, problem
+
+
+_SCHOOL_PARTS = (("tuition", "学费"), ("accommodation", "住宿费"), ("textbooks", "教材费"))
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    return number_texts(pd.Series(values)).to_numpy(dtype=object)
+
+
+def _school_text(value: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    text = np.full(int(rows.sum()), "", dtype=object)
+    for key, label in _SCHOOL_PARTS:
+        numbers = value[key][rows]
+        has = ~np.isnan(numbers)
+        piece = label + " " + _texts(numbers[has])
+        text[has] = np.where(text[has] == "", piece, text[has] + " + " + piece)
+    return text
+
+
+def _loss_text(value: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    text = "损失 " + _texts(value["loss"][rows])
+    for key, label in (("insurance", "保险赔付"), ("aid", "救助")):
+        numbers = value[key][rows]
+        has = ~np.isnan(numbers)
+        text[has] = text[has] + " − " + label + " " + _texts(numbers[has])
+    return text
 
 
 # -- screening --------------------------------------------------------------------------------
@@ -229,7 +255,7 @@ def screen(tables: Sequence[DepartmentTable], register: Register, *, policy: Pol
     records["id"] = np.where(valid, ids, None)
     records["member_name"] = np.where(matched, members["name"].to_numpy(dtype=object)[at], None)
 
-    amount, detail, problem = record_amounts(records)
+    amount, detail, problem = record_amounts(records, detail_rows=matched)
     problem = _problems(records, tables, matched, problem)
     usable = matched & (problem == "").to_numpy()
     date = records["date"]
@@ -397,18 +423,16 @@ def _candidates(records: pd.DataFrame, inside: np.ndarray, judged: pd.DataFrame,
     used = used[pd.MultiIndex.from_arrays([used["key"], used["kind"]]).isin(pairs)]
     used = used.sort_values(["key", "kind", "date", "source", "row"], kind="stable")
     grouped = used.groupby(["key", "kind"], sort=False)
-    summary = pd.DataFrame({
-        "records": grouped.size(),
-        "amount": grouped["amount"].sum(),
-        "departments": grouped["department_label"].agg(_unique_join),
-        "members": grouped["member_name"].agg(_unique_join),
-        "files": grouped["file"].agg(_unique_join),
-    })
-    first = used[grouped.cumcount().to_numpy() < EVIDENCE_LIMIT]
+    group = grouped.ngroup().to_numpy()
+    summary = pd.DataFrame({"records": grouped.size(), "amount": grouped["amount"].sum()})
+    for name, column in (("departments", "department_label"), ("members", "member_name"), ("files", "file")):
+        summary[name] = _group_join(group, used[column].fillna("").astype(str).to_numpy(dtype=object),
+                                    "、", unique=True)
+    rank = grouped.cumcount().to_numpy()
+    first = used[rank < EVIDENCE_LIMIT]
     pieces = (first["department_label"] + " " + first["date"].dt.strftime("%Y-%m-%d") + " "
               + first["member_name"].fillna("").astype(str) + " " + first["detail"])
-    evidence = pieces.groupby([first["key"], first["kind"]], sort=False).agg(_SEP.join)
-    summary["evidence"] = evidence.reindex(summary.index)
+    summary["evidence"] = _group_join(group[rank < EVIDENCE_LIMIT], pieces.to_numpy(dtype=object), _SEP)
     more = summary["records"] > EVIDENCE_LIMIT
     summary.loc[more, "evidence"] = (summary.loc[more, "evidence"] + _SEP + "……共 "
                                      + summary.loc[more, "records"].astype(str) + " 条，见“匹配记录”工作表")
@@ -445,8 +469,24 @@ def _candidates(records: pd.DataFrame, inside: np.ndarray, judged: pd.DataFrame,
     return out.iloc[order].reset_index(drop=True)[columns]
 
 
-def _unique_join(values: pd.Series) -> str:
-    return "、".join(dict.fromkeys(str(v) for v in values if v is not None and v == v and str(v)))
+def _group_join(group: np.ndarray, texts: np.ndarray, sep: str, *, unique: bool = False) -> np.ndarray:
+    """``texts`` joined per group, in row order (``group``: codes 0..G-1 as ``ngroup`` gives them).
+
+    ``unique`` keeps the first of repeated texts and drops empty ones. One
+    vectorised step per rank within the groups (a handful), not per group.
+    """
+    count = int(group.max()) + 1 if len(group) else 0
+    out = np.full(count, "", dtype=object)
+    if unique:
+        frame = pd.DataFrame({"g": group, "t": texts})
+        keep = ~frame.duplicated().to_numpy() & (texts != "")
+        group, texts = group[keep], texts[keep]
+    rank = pd.Series(group).groupby(group).cumcount().to_numpy()
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
+        at = rank == r
+        where = group[at]
+        out[where] = texts[at] if r == 0 else out[where] + sep + texts[at]
+    return out
 
 
 def _recorded(hh: pd.DataFrame, kind: pd.Series) -> np.ndarray:
