@@ -128,7 +128,7 @@ def screen_files(households: str | Path, departments: Iterable[tuple[str, str | 
     result = ScreenResult(
         output=output, households_file=households, workbook_kind=kind,
         households=int(register.households["key"].nunique()),
-        members=int(register.members["id"].notna().sum()), policy=checked.policy,
+        members=int(register.members["id"].nunique()), policy=checked.policy,
         policy_source=_SOURCE_LABELS[checked.basis.source], screening=screening,
         household_errors=checked.errors, household_warnings=checked.warnings,
     )
@@ -348,7 +348,7 @@ def screen_facts(result: ScreenResult) -> list[tuple[str, str]]:
     as_dict = result.as_dict()
     return [
         ("户信息", f"{result.households_file.name}（{result.workbook_kind}）：监测户 {result.households} 户，"
-                  f"家庭成员（含户主）{result.members} 人；校验有错误 {result.household_errors} 个、"
+                  f"身份证号有效的家庭成员（含户主）{result.members} 人；校验有错误 {result.household_errors} 个、"
                   f"提醒 {result.household_warnings} 个（详见 fangpin-xl validate）"),
         ("参数", f"{result.policy.county} {result.policy.year} 年（{result.policy_source}）"),
         ("统计期", f"筛查基准日 {s.as_of.isoformat()} 及之前 {result.policy.spending_window_months} 个月："

@@ -22,6 +22,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from fangpin_xl.checks import check_workbook
 from fangpin_xl.cli import main
 from fangpin_xl.demo import write_sample_county
 from fangpin_xl.ids import make_id, validate_ids
@@ -229,7 +230,14 @@ def test_every_record_is_accounted_for(planted, screened):
         "有 3 条记录因身份证号无效或数据无法使用未能计入，见“身份证号无效”“数据无法使用”工作表。",
         f"已写出：{output}",
     ]
-    assert lines[0].startswith(f"户信息：{planted.workbook.name}（乡镇工作簿）：监测户 30 户，")
+    data = read_workbook(planted.workbook)
+    checked = check_workbook(data)
+    people = pd.concat([data.sheets["members"].frame["id_number"], data.sheets["households"].frame["head_id"]])
+    ids = validate_ids(people.astype(object))
+    members = ids.loc[ids["valid"].to_numpy(), "normalized"].nunique()
+    assert lines[0] == (
+        f"户信息：{planted.workbook.name}（乡镇工作簿）：监测户 30 户，身份证号有效的家庭成员（含户主）{members} 人；"
+        f"校验有错误 {checked.errors} 个、提醒 {checked.warnings} 个（详见 fangpin-xl validate）")
     # The township that keeps its own layout has no 参数 sheet: the built-in parameters then.
     source = "户信息工作簿的参数表" if read_workbook(planted.workbook).policy_values else "内置默认参数"
     assert lines[1:3] == [f"参数：魏县 2020 年（{source}）",
@@ -278,7 +286,8 @@ def test_the_county_workbook_finds_the_same_households(planted, files, tmp_path,
                  "--education", str(files["education"]), "--traffic", str(files["traffic"]),
                  "-o", str(tmp_path / "县筛查.xlsx")])
     assert code == 1
-    assert capsys.readouterr().out.splitlines()[0].startswith(f"户信息：{county.name}（县级汇总工作簿）：监测户 60 户，")
+    assert capsys.readouterr().out.splitlines()[0].startswith(
+        f"户信息：{county.name}（县级汇总工作簿）：监测户 60 户，身份证号有效的家庭成员（含户主）")
     found = [(r["户编号"], r["救助类别"], r["已有在办案件"]) for r in sheet(tmp_path / "县筛查.xlsx", "疑似防贫对象")]
     assert sorted(found) == sorted([(planted.p1.number, "因病", planted.open_case), (planted.p2.number, "因学", "")])
 
