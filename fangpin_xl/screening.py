@@ -282,9 +282,7 @@ def screen(tables: Sequence[DepartmentTable], register: Register, *, policy: Pol
             id_number=records["id"][valid & ~matched], record_name=records["name"][valid & ~matched],
             kind=records["kind"][valid & ~matched], date=date[valid & ~matched],
             amount=amount[valid & ~matched], reason=REASON_UNMATCHED),
-        "invalid": _source_frame(records, ~valid).assign(
-            cell=records["id_cell"][~valid], id_text=records["id_text"][~valid],
-            record_name=records["name"][~valid], reason=checked["error"].to_numpy(dtype=object)[~valid]),
+        "invalid": _invalid_frame(tables, records, ~valid, checked["error"].to_numpy(dtype=object)),
         "unusable": _unusable_frame(records, matched & ~usable, members, position, households),
     }
     counts = _counts(tables, records["source"].to_numpy(), valid, matched, usable, inside)
@@ -314,23 +312,27 @@ def _records(tables: Sequence[DepartmentTable]) -> pd.DataFrame:
         for k in AMOUNT_KEYS:
             part[k] = frame[k].to_numpy(dtype="float64") if k in frame.columns and k in table.columns \
                 else np.full(len(frame), np.nan)
-        letter = table.columns.get("id_number", "")
-        part["id_cell"] = letter + pd.Series(rows).astype(str).to_numpy(dtype=object) if letter else ""
         part["unreadable"] = pd.Series(rows).map(table.unreadable).fillna("").to_numpy(dtype=object) \
             if table.unreadable else ""
         parts.append(part)
     if not parts:
         raise ValueError("no department tables")
-    records = pd.concat(parts, ignore_index=True)
-    records["id_text"] = records["id_raw"].map(_id_text, na_action="ignore").astype(object)
-    records.loc[records["id_raw"].isna().to_numpy(), "id_text"] = None
-    return records
+    return pd.concat(parts, ignore_index=True)
 
 
-def _id_text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return f"{value:.15g}"
-    return str(value)
+def _invalid_frame(tables: Sequence[DepartmentTable], records: pd.DataFrame, mask: np.ndarray,
+                   errors: np.ndarray) -> pd.DataFrame:
+    """身份证号无效: the cell, the number as it stood and the validator's reason."""
+    out = _source_frame(records, mask)
+    sub = records[mask]
+    letters = {i: t.columns.get("id_number", "") for i, t in enumerate(tables)}
+    out["cell"] = sub["source"].map(letters) + sub["row"].astype(str)
+    # The rejected rows only: a number from a numeric cell shown as Excel shows it, text as typed.
+    out["id_text"] = pd.Series([None if pd.isna(v) else f"{v:.15g}" if isinstance(v, float) else str(v)
+                                for v in sub["id_raw"]], index=sub.index, dtype=object)
+    out["record_name"] = sub["name"].to_numpy(dtype=object)
+    out["reason"] = errors[mask]
+    return out
 
 
 def _problems(records: pd.DataFrame, tables: Sequence[DepartmentTable], matched: np.ndarray,

@@ -248,3 +248,13 @@ def test_no_candidates_and_the_window_follows_the_as_of_date():
     assert found.candidates.empty and list(found.candidates.columns) == [c.key for c in CANDIDATES.columns]
     assert found.window == (dt.date(2019, 6, 30), dt.date(2020, 6, 30))
     assert found.matched["window"].tolist() == ["统计期内"]
+
+
+def test_an_id_stored_as_a_number_is_invalid_not_repaired():
+    found = screening.screen([medical((130434197005011000.0, "王建国", "2020-03-01", NAN, NAN, 6000.0))],
+                             register(), policy=P, as_of=AS_OF, today=TODAY)
+    assert found.candidates.empty
+    assert found.invalid[["cell", "id_text", "reason"]].values.tolist() == [[
+        "C4", "1.30434197005011e+17",
+        "身份证号被 Excel 存成了数字（如 1.30434E+17），末尾数字已丢失，请将该列设为文本后重新录入",
+    ]]
