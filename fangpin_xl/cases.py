@@ -399,7 +399,8 @@ def judge_relief(cases: pd.DataFrame, households: pd.DataFrame, spending: pd.Dat
     ``group``, ``status`` and ``reasons`` (``rules``, that kind alone),
     ``allowed`` (the table amount) and ``detail`` (how), ``counted`` (its
     relief counts towards the household's total), ``earlier_cases`` (text:
-    the earlier counted cases of its chain, "" when none), ``total_relief``,
+    the earlier counted cases of its chain, for a case whose chain is above
+    the table so far; "" otherwise), ``total_relief``,
     ``total_spent``, ``total_allowed`` and ``total_detail`` (the chain so far).
     NaN / "" where a case cannot be judged.
     """
@@ -495,11 +496,14 @@ def judge_relief(cases: pd.DataFrame, households: pd.DataFrame, spending: pd.Dat
             out.loc[payable_chained, "total_detail"] = (
                 first_day + " 至 " + day_text(found[payable_chained]) + " " + kind[payable_chained] + "支出 "
                 + number_texts(total_spent[payable_chained]) + " 元")
-        # The earlier counted cases of each chain, for the rows that need naming them (few).
+        # The earlier counted cases of the chain, named for the cases above the table only (few).
+        over = chained[(out.loc[chained, "total_relief"] > out.loc[chained, "total_allowed"]
+                        + _MONEY_TOLERANCE).to_numpy()]
         case_no = as_text(cases, "case_no")
         numbered = order.assign(case_no=case_no[rows_in_order].to_numpy(), chain=chain)
-        for row in chained:
-            mine = numbered[(numbered["chain"] == numbered.at[row, "chain"]).to_numpy()]
+        members = numbered.groupby("chain").indices
+        for row in over:
+            mine = numbered.iloc[members[numbered.at[row, "chain"]]]
             before = mine.iloc[: mine.index.get_loc(row)]
             before = before[before["counted"].to_numpy() == 1]
             out.at[row, "earlier_cases"] = (
