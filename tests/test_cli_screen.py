@@ -371,3 +371,14 @@ def test_libreoffice_opens_and_prints_the_result(screened, soffice):
     _code, _out, output = screened
     pdf = soffice(output, to="pdf")
     assert pdf.stat().st_size > 0
+
+
+def test_an_xls_export_reads_like_the_xlsx(planted, files, soffice, tmp_path, capsys):
+    xls = soffice(files["medical"], to="xls")
+    code = main(["screen", "--households", str(planted.workbook), "--medical", str(xls),
+                 "-o", str(tmp_path / "out.xlsx")])
+    assert code == 1
+    assert ("  医保 医保.xls 工作表“Sheet1”：读取 7 = 匹配 5（统计期内 3，统计期外 1，数据无法使用 1）+ 未匹配 1 + 身份证号无效 1"
+            in capsys.readouterr().out.splitlines())
+    assert [(r["户编号"], r["部门数据合计"]) for r in sheet(tmp_path / "out.xlsx", "疑似防贫对象")] == [
+        (planted.p1.number, 5000)]
