@@ -357,6 +357,60 @@ def excel_macros(out_dir):
                "再插入按钮并分别指定宏：" + "、".join(f"{m}（{c}）" for m, c in BUTTONS.items()) + "。")
 
 
+# -- screen ----------------------------------------------------------------------------------
+
+def _department_option(key: str, label: str, what: str):
+    return click.option(f"--{key}", f"{key}_files", multiple=True, metavar="文件",
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help=f"{label}部门数据（{what}；.xlsx、.xls 或 .csv），可重复。")
+
+
+def _as_of_date(_ctx, _param, value):
+    if value is None:
+        return None
+    from .workbook.coerce import coerce_column
+
+    parsed = coerce_column([value], "date")
+    if parsed.failed.iloc[0] or parsed.empty.iloc[0]:
+        raise click.BadParameter(f"“{value}”不是日期（例如 2020-12-31）")
+    return parsed.values.iloc[0].date()
+
+
+@cli.command()
+@click.option("--households", "households_file", required=True, metavar="工作簿",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="乡镇工作簿，或 merge 生成的县级汇总工作簿（用其中的监测户和家庭成员）。")
+@_department_option("medical", "医保", "个人自付，或医疗总费用和统筹支付")
+@_department_option("education", "教育", "学费、住宿费、教材费")
+@_department_option("traffic", "交警", "损失金额、保险赔付、救助金额")
+@_department_option("fire", "消防", "损失金额、保险赔付、救助金额")
+@_department_option("civil", "民政", "损失金额、保险赔付、救助金额")
+@_department_option("industry", "产业", "损失金额、保险赔付、救助金额")
+@click.option("--as-of", "as_of", callback=_as_of_date, metavar="日期",
+              help="筛查基准日，统计该日及之前 12 个月的记录（默认：户信息工作簿的核查基准日）。")
+@_POLICY_OPTION
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="结果工作簿", help="筛查结果（.xlsx）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对数字。")
+def screen(households_file, medical_files, education_files, traffic_files, fire_files, civil_files,
+           industry_files, as_of, policy_file, output, as_json):
+    """自上而下筛查：按身份证号把部门数据对应到监测户家庭成员，找出疑似防贫对象。"""
+    from .screen import render_screen, screen_files
+
+    files = {"medical": medical_files, "education": education_files, "traffic": traffic_files,
+             "fire": fire_files, "civil": civil_files, "industry": industry_files}
+    departments = [(key, path) for key, paths in files.items() for path in paths]
+    if not departments:
+        raise click.UsageError(
+            "至少指定一个部门数据文件：--medical、--education、--traffic、--fire、--civil 或 --industry。")
+    result = screen_files(households_file, departments, output, policy=policy_file, as_of=as_of)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_screen(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
 def _progress_bar():
     """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
 

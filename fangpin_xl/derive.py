@@ -90,32 +90,10 @@ def derive_households(
     ``rules.check_households``), last_visit, next_visit_due (datetime64, NaT
     when there was no visit). Rows without a 户编号 get NaN / "" / NaT.
     """
-    start, end = spending_window(check_date, policy)
     keys = match_keys(_get(households, "household_no"))
     has_key = keys.notna().to_numpy(dtype=bool)
-    out = pd.DataFrame(index=households.index)
-
-    sp_keys = match_keys(_get(spending, "household_no"))
-    sp_dates = excel_dates(_get(spending, "date"))
-    sp_amounts = excel_numbers(_get(spending, "amount"))
-    sp_kinds = _get(spending, "kind")
-    inside = (
-        sp_keys.notna() & sp_amounts.notna() & (sp_dates > start) & (sp_dates <= end)
-        & sp_kinds.isin(list(KIND_FIELDS))
-    ).to_numpy(dtype=bool)
-    events = pd.DataFrame({
-        "key": sp_keys.to_numpy()[inside],
-        "kind": sp_kinds.to_numpy(dtype=object)[inside],
-        "amount": sp_amounts.to_numpy()[inside],
-    })
-    sums = events.groupby(["key", "kind"])["amount"].sum()
-    for kind, field in KIND_FIELDS.items():
-        per_key = sums.xs(kind, level="kind") if kind in sums.index.get_level_values("kind") else None
-        if per_key is None:
-            column = np.zeros(len(keys))
-        else:
-            column = round_fen(keys.map(per_key).astype("float64").fillna(0.0).to_numpy())
-        out[field] = np.where(has_key, column, np.nan)
+    out = spending_sums(keys, spending, policy=policy, check_date=check_date)
+    out.index = households.index
 
     checked = rules.check_households(
         pd.DataFrame({
@@ -141,6 +119,83 @@ def derive_households(
     out["last_visit"] = last
     out["next_visit_due"] = add_months_series(last, policy.visit_interval_months)
     return out[list(HOUSEHOLD_COLUMNS)]
+
+
+def spending_events(spending: pd.DataFrame | None, keys: pd.Series | None = None) -> pd.DataFrame:
+    """The usable rows of 支出 as events: key, kind, date (datetime64), amount (float).
+
+    A row is used when it has a household key, a kind of ``KIND_FIELDS``, a
+    date and an amount (text left in either counts as missing, as in the
+    workbook formulas). ``keys`` is ``match_keys`` of its 户编号 when the caller
+    has it already.
+    """
+    sp_keys = match_keys(_get(spending, "household_no")) if keys is None else keys
+    sp_dates = excel_dates(_get(spending, "date"))
+    sp_amounts = excel_numbers(_get(spending, "amount"))
+    sp_kinds = _get(spending, "kind")
+    usable = (
+        sp_keys.notna() & sp_amounts.notna() & sp_dates.notna() & sp_kinds.isin(list(KIND_FIELDS))
+    ).to_numpy(dtype=bool)
+    return pd.DataFrame({
+        "key": sp_keys.to_numpy(dtype=object)[usable],
+        "kind": sp_kinds.to_numpy(dtype=object)[usable],
+        "date": sp_dates.to_numpy()[usable],
+        "amount": sp_amounts.to_numpy(dtype="float64")[usable],
+    })
+
+
+def spending_sums(keys: pd.Series, spending: pd.DataFrame | None, *, policy: Policy,
+                  check_date, spending_keys: pd.Series | None = None) -> pd.DataFrame:
+    """Per household key: the spending of each kind in the window ending at ``check_date``.
+
+    Columns ``medical`` … ``industry`` (``KIND_FIELDS``), rounded to the fen;
+    0 where the household has none, NaN where the key is missing. Index:
+    ``keys``' index. ``spending_keys`` are the keys of 支出's rows when they
+    are not its ``match_keys`` (the county workbook adds the township).
+    """
+    start, end = spending_window(check_date, policy)
+    events = spending_events(spending, spending_keys)
+    events = events[((events["date"] > start) & (events["date"] <= end)).to_numpy()]
+    sums = events.groupby(["key", "kind"])["amount"].sum()
+    has_key = keys.notna().to_numpy(dtype=bool)
+    out = pd.DataFrame(index=keys.index)
+    for kind, field in KIND_FIELDS.items():
+        per_key = sums.xs(kind, level="kind") if kind in sums.index.get_level_values("kind") else None
+        if per_key is None:
+            column = np.zeros(len(keys))
+        else:
+            column = round_fen(keys.map(per_key).astype("float64").fillna(0.0).to_numpy())
+        out[field] = np.where(has_key, column, np.nan)
+    return out
+
+
+def window_sums(events: pd.DataFrame, keys: pd.Series, kinds: pd.Series, starts: pd.Series,
+                ends: pd.Series) -> pd.Series:
+    """For each query row: the spending of its household and kind with start < date <= end.
+
+    ``events`` is ``spending_events``; ``keys``, ``kinds``, ``starts`` and
+    ``ends`` are aligned query columns (the windows of relief cases, say).
+    Rounded to the fen; 0 where nothing falls in the window; NaN where the
+    query's key, kind or either date is missing. A merge on (key, kind), so
+    the work is the number of (query, event) pairs of the same household and
+    kind, not queries × events.
+    """
+    index = keys.index
+    queries = pd.DataFrame({
+        "q": np.arange(len(index)), "key": keys.to_numpy(dtype=object),
+        "kind": kinds.to_numpy(dtype=object),
+        "start": pd.to_datetime(starts).to_numpy(), "end": pd.to_datetime(ends).to_numpy(),
+    })
+    valid = (queries["key"].notna() & queries["kind"].isin(list(KIND_FIELDS))
+             & queries["start"].notna() & queries["end"].notna()).to_numpy()
+    pairs = queries[valid].merge(events, on=["key", "kind"], how="inner")
+    inside = ((pairs["date"] > pairs["start"]) & (pairs["date"] <= pairs["end"])).to_numpy()
+    sums = pairs[inside].groupby("q")["amount"].sum()
+    out = np.zeros(len(index))
+    out[sums.index.to_numpy(dtype=np.int64)] = sums.to_numpy(dtype="float64")
+    out = round_fen(out)
+    out[~valid] = np.nan
+    return pd.Series(out, index=index, dtype="float64")
 
 
 def round_fen(values: np.ndarray) -> np.ndarray:

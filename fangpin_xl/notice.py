@@ -6,7 +6,8 @@ script (生成公示名单) and ``fangpin-xl notice`` render the same notices.
 What goes on a notice: the cases surveyed but not yet filed (状态 已查勘 or
 公示中, no 备案日期), each with the head of household, village, kind and the
 proposed relief — the case's 救助金额 when filled, else the amount the county's
-payout table gives. Never an ID number, a phone number, a bank account or a
+payout table gives for the spending of the 12 months before its discovery
+(``cases.judge_relief``, as the procedure check judges it). Never an ID number, a phone number, a bank account or a
 health detail: the list has only the columns in ``LIST_HEADERS``.
 
 The objection window: the notice starts on ``start`` (default: the cases'
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import cases as case_rules
 from .checks import CheckedWorkbook
 from .columns import as_dates, as_numbers, as_text
 from .text import number_texts
@@ -96,9 +96,8 @@ def notice_cases(checked: CheckedWorkbook) -> pd.DataFrame:
         values = as_text(table, key).to_numpy(dtype=object)
         return np.where(found, values[np.where(found, rows, 0)], "")
 
-    derived = households.frame[["household_no", "group"]].join(checked.households)
-    allowed, _ = case_rules.allowed_relief(chosen, derived, policy=checked.policy,
-                                           case_keys=keys, household_keys=hh_keys)
+    allowed = (checked.judged["allowed"][waiting] if checked.judged is not None
+               else pd.Series(np.nan, index=chosen.index))
     amount = as_numbers(chosen, "relief_amount")
     out = pd.DataFrame({
         "township": take("township"), "village": take("village"), "head_name": take("head_name"),

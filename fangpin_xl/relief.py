@@ -20,7 +20,7 @@ its spending of the last 12 months: the relief of each spending kind it reports 
 by its own table and caps), added up and limited once more to ``max_relief`` — the
 cap per case, applied to the household as if its spending made one case. It is an
 estimate for the eligibility table, not the amount of any case (a case is judged by
-its own discovery date and spending, see ``cases.allowed_relief``).
+its own discovery date and spending, see ``cases.judge_relief``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Where a day's status comes from, in order:
 2. the ``chinesecalendar`` package (State Council schedule with 调休), for the
    years it covers (2004–2026 at the time of writing; probed at run time, so a
    newer package extends the range by itself);
-3. otherwise Monday to Friday, and ``calendar_warnings`` says so.
+3. otherwise Monday to Friday, and ``calendar_warnings`` says so until the
+   county declares its sheet for that year complete.
 
 Counting a period follows the Civil Code: the starting day is not counted
 (art. 201), and in calendar-day mode a period whose last day is a rest day
@@ -93,20 +94,37 @@ def calendar_warnings(start, end, *, policy: Policy) -> list[str]:
     """Chinese warnings for the years in [start, end] whose working days are guesses.
 
     A year gets a warning when the calendar library does not cover it and the
-    policy file lists no county holidays or make-up working days for it.
+    county has not declared its own holiday sheet for it complete
+    (``Policy.complete_calendar_years``, TOML ``calendar.complete_years``): one
+    holiday entered for a year does not make the rest of its days known. The
+    text says whether the policy file lists some dates of that year.
     Missing or unusable dates give no warning; this never raises.
     """
     try:
         first, last = sorted((_as_date(start).year, _as_date(end).year))
-        county_years = {d.year for d in (*policy.extra_holidays, *policy.extra_workdays)}
+        county_days: dict[int, int] = {}
+        for d in (*policy.extra_holidays, *policy.extra_workdays):
+            county_days[d.year] = county_days.get(d.year, 0) + 1
+        complete = set(policy.complete_calendar_years)
     except (TypeError, ValueError, AttributeError, OverflowError):
         return []
-    return [
-        f"{year} 年不在节假日库范围内，且参数文件未补充本县节假日表，已按周一至周五计算工作日；"
-        "请在参数文件 [calendar] 中补充 holidays / workdays。"
-        for year in range(first, last + 1)
-        if year not in county_years and not library_covers(year)
-    ]
+    out = []
+    for year in range(first, last + 1):
+        if year in complete or library_covers(year):
+            continue
+        if year in county_days:
+            out.append(
+                f"{year} 年不在节假日库范围内，参数文件补充了本县该年 {county_days[year]} 个放假日或调休上班日，"
+                "但未声明该年已填全，其余日期按周一至周五计算工作日；请补全该年的放假和调休安排后，"
+                f"在参数文件 [calendar] 的 complete_years 中写上 {year}。"
+            )
+        else:
+            out.append(
+                f"{year} 年不在节假日库范围内，且参数文件未补充本县节假日表，已按周一至周五计算工作日；"
+                "请在参数文件 [calendar] 中补充 holidays / workdays，填全后在 complete_years 中写上 "
+                f"{year}。"
+            )
+    return out
 
 
 # -- scalar periods (reference definition) -----------------------------------

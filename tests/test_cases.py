@@ -96,8 +96,9 @@ def test_notice_end_before_start_is_order_not_short_notice():
 def test_own_code_pairs_are_not_order_findings():
     df = frame({"filing_date": "2020-05-09", "dept_check_date": None, "payment_date": "2020-05-08"})
     assert cases.order_findings(df).empty
+    # Filed without a cross-check date: also a skipped stage (reported on the filing).
     assert [r[1] for r in found(cases.check_cases(df, policy=P, check_date=CHECK))] == [
-        "filing_before_notice", "payment_before_filing",
+        "filing_before_notice", "payment_before_filing", "stage_skipped",
     ]
 
 
@@ -184,20 +185,31 @@ def test_relief_above_cap():
     )]
 
 
+def judged(df: pd.DataFrame, **columns) -> pd.DataFrame:
+    """A ``judge_relief`` frame for ``df``: every case 符合, the given columns set."""
+    out = pd.DataFrame({c: "" for c in cases.JUDGED_COLUMNS}, index=df.index)
+    out["status"], out["counted"] = "符合", True
+    for name in ("spent", "allowed", "total_relief", "total_spent", "total_allowed"):
+        out[name] = np.nan
+    for name, values in columns.items():
+        out[name] = values
+    return out
+
+
 def test_relief_above_table_uses_the_given_allowed_amounts():
     df = frame({"relief_amount": 6208.0}, {"relief_amount": 6209.0}, {"relief_amount": 5000.0})
-    allowed = pd.Series([6208.0, 6208.0, np.nan], index=df.index)
-    detail = pd.Series(["因病，脱贫不稳定户，近12个月因病支出 41040 元"] * 3, index=df.index)
-    assert found(cases.relief_findings(df, P, allowed, detail)) == [(
+    detail = ["因病，脱贫不稳定户，发现日期 2020-04-29 前12个月因病支出 41040 元"] * 3
+    assert found(cases.relief_findings(df, P, judged(df, allowed=[6208.0, 6208.0, np.nan],
+                                                     detail=detail))) == [(
         4, "relief_above_table", "error", "relief_amount",
-        "救助金额 6209 元，超过按本县救助分档计算的 6208 元（因病，脱贫不稳定户，近12个月因病支出 41040 元）"
-        "：请按救助标准核对金额。",
+        "救助金额 6209 元，超过按本县救助分档计算的 6208 元（因病，脱贫不稳定户，发现日期 2020-04-29 前12个月"
+        "因病支出 41040 元）：请按救助标准核对金额。",
     )]
 
 
 def test_relief_above_cap_is_not_also_above_table():
     df = frame({"relief_amount": 250000.0})
-    result = cases.relief_findings(df, P, pd.Series([6208.0], index=df.index))
+    result = cases.relief_findings(df, P, judged(df, allowed=[6208.0]))
     assert list(result["code"]) == ["relief_above_cap"]
 
 
@@ -303,18 +315,127 @@ def test_order_matches_scalar_reference(rows):
     assert set(zip(result.index, result["column"], strict=True)) == expected
 
 
-# -- the payout-table amount of each case ------------------------------------------------------
+# -- skipped stages -------------------------------------------------------------------------
 
-def test_allowed_relief():
-    df = frame({"household_no": "h1"}, {"household_no": "H2", "kind": "因学"}, {"household_no": "H9"})
-    households = pd.DataFrame({
-        "household_no": ["H1", "H2", "H1"], "group": ["脱贫不稳定户", "边缘易致贫户", "边缘易致贫户"],
-        "medical": [41040.0, 0.0, 99.0], "education": [0.0, 18000.0, 0.0],
-        "accident": [0.0, 0.0, 0.0], "industry": [0.0, 0.0, 0.0],
-    }, index=[3, 4, 5])
-    allowed, detail = cases.allowed_relief(df, households, policy=P)
-    # H1 (case ignored, first row wins), H2 因学 18000 → 10000 over 8000: 1000; H9 unknown.
-    assert allowed.tolist()[:2] == [6208.0, 1000.0] and np.isnan(allowed.iloc[2])
-    assert detail.tolist() == [
-        "因病，脱贫不稳定户，近12个月因病支出 41040 元", "因学，边缘易致贫户，近12个月因学支出 18000 元", "",
+def test_filed_and_paid_with_no_survey_notice_or_cross_check():
+    skipped = dict.fromkeys(("survey_date", "notice_start", "notice_end", "dept_check_date"))
+    df = frame(skipped, {**skipped, "filing_date": None}, {"survey_date": None, "stage": "已备案",
+                                                           "payment_date": None, "relief_amount": None})
+    assert found(cases.skipped_findings(df)) == [
+        (3, "stage_skipped", "error", "filing_date",
+         "已填写备案日期 2020-05-12，但未填写入户查勘日期、公示开始、公示结束、部门比对日期：备案前须完成入户查勘、"
+         "村级评议公示和部门比对，请补填漏填的日期；确未办理的，应补办后再备案。"),
+        (5, "stage_skipped", "error", "filing_date",
+         "已填写备案日期 2020-05-12，但未填写入户查勘日期：备案前须完成入户查勘、村级评议公示和部门比对，"
+         "请补填漏填的日期；确未办理的，应补办后再备案。"),
+        (4, "stage_skipped", "error", "payment_date",
+         "已填写支付日期 2020-05-22，但未填写入户查勘日期、公示开始、公示结束、部门比对日期：支付前须完成入户查勘、"
+         "村级评议公示、部门比对和备案，请补填漏填的日期；确未办理的，应补办后再支付。"),
     ]
+    # Row 4 (paid, no filing) is also payment_before_filing; every check of the case together:
+    codes = found(cases.check_cases(df, policy=P, check_date=CHECK))
+    assert [(r[0], r[1]) for r in codes if r[1] not in ("stage_mismatch", "deadline_passed")] == [
+        (4, "payment_before_filing"), (3, "stage_skipped"), (5, "stage_skipped"), (4, "stage_skipped"),
+    ]
+
+
+def test_open_cases_before_filing_are_not_skipped():
+    df = frame({"notice_start": None, "notice_end": None, "dept_check_date": None, "filing_date": None,
+                "payment_date": None, "relief_amount": None, "stage": "已查勘"})
+    assert cases.skipped_findings(df).empty
+
+
+# -- each case judged by the 12 months before its discovery --------------------------------------
+
+HOUSEHOLDS = pd.DataFrame({
+    "household_no": ["H1", "H2", "H3", "H1"],
+    "group": ["脱贫不稳定户", "边缘易致贫户", None, "边缘易致贫户"],
+    "income_per_capita": [5000.0, 5000.0, 5000.0, 99999.0],
+}, index=[3, 4, 5, 6])
+
+
+def spending(*rows) -> pd.DataFrame:
+    return pd.DataFrame([{"household_no": h, "kind": k, "date": pd.Timestamp(d), "amount": a}
+                         for h, k, d, a in rows])
+
+
+def test_relief_is_judged_by_the_window_of_its_discovery_date():
+    # Hospital bills of Nov–Dec 2019, found and paid in Jan 2020, checked on 2020-12-31: the
+    # check date's window holds none of it, the discovery date's window all of it.
+    df = frame({"found_date": "2020-01-06", "survey_date": "2020-01-07", "notice_start": "2020-01-08",
+                "notice_end": "2020-01-12", "dept_check_date": "2020-01-13", "filing_date": "2020-01-14",
+                "payment_date": "2020-01-15"})
+    bills = spending(("H1", "因病", "2019-11-20", 30000.0), ("H1", "因病", "2019-12-20", 11040.0),
+                     ("H1", "因病", "2020-01-07", 99999.0), ("H1", "因学", "2019-12-01", 9000.0),
+                     ("H1", "因病", "2019-01-06", 50000.0))
+    result = cases.judge_relief(df, HOUSEHOLDS, bills, policy=P)
+    # 2019-01-06 is exactly 12 months before: outside; 2020-01-07 is after the discovery: outside.
+    assert result.loc[3, ["spent", "group", "status", "allowed", "detail", "counted"]].tolist() == [
+        41040.0, "脱贫不稳定户", "符合", 6208.0, "因病，脱贫不稳定户，发现日期 2020-01-06 前12个月因病支出 41040 元",
+        True,
+    ]
+    assert cases.check_cases(df, policy=P, check_date=CHECK, judged=result).empty
+
+
+def test_relief_to_a_household_judged_ineligible_or_incomplete_is_an_error():
+    df = frame({"relief_amount": 1000.0}, {"household_no": "H2", "relief_amount": 1000.0},
+               {"household_no": "H3", "relief_amount": 1000.0}, {"kind": "因学", "relief_amount": 1000.0},
+               {"household_no": "H2", "relief_amount": None, "payment_date": None, "stage": "已备案"})
+    bills = spending(("H1", "因病", "2020-03-01", 41040.0), ("H2", "因病", "2020-03-01", 19999.0),
+                     ("H3", "因病", "2020-03-01", 41040.0))
+    result = cases.judge_relief(df, HOUSEHOLDS, bills, policy=P)
+    assert result["status"].tolist() == ["符合", "不符合", "资料不全", "不符合", "不符合"]
+    assert found(cases.relief_findings(df, P, result)) == [
+        (4, "relief_ineligible", "error", "relief_amount",
+         "救助金额 1000 元，但按发现日期 2020-04-29 前12个月的支出，本户“因病”救助判定为不符合（因病支出 19999 元，"
+         "未达到 20000 元（差 1 元））：不符合条件的不应给予救助，请核对支出记录和户信息，或终止案件。"),
+        (5, "relief_ineligible", "error", "relief_amount",
+         "救助金额 1000 元，但按发现日期 2020-04-29 前12个月的支出，本户“因病”救助判定为资料不全（缺少户类型）"
+         "：资料不全的应先补全户信息、核实资格后再救助，请核对。"),
+        (6, "relief_ineligible", "error", "relief_amount",
+         "救助金额 1000 元，但按发现日期 2020-04-29 前12个月的支出，本户“因学”救助判定为不符合（因学支出为 0 元）"
+         "：不符合条件的不应给予救助，请核对支出记录和户信息，或终止案件。"),
+    ]
+
+
+def test_several_cases_of_one_kind_together_may_not_exceed_the_table():
+    # 100,000 self-paid in Nov–Dec 2019 gives 22,500 in total; two payments of 14,000 each pass
+    # one by one but not together. A third case found 13 months later starts a new chain.
+    paid = {"survey_date": None, "notice_start": None, "notice_end": None, "dept_check_date": None}
+    df = frame({**paid, "case_no": "A1", "found_date": "2020-01-05", "relief_amount": 14000.0},
+               {**paid, "case_no": "A2", "found_date": "2020-03-05", "relief_amount": 14000.0},
+               {**paid, "case_no": "A3", "found_date": "2020-02-01", "relief_amount": None,
+                "stage": "已终止", "payment_date": None},
+               {**paid, "case_no": "A4", "found_date": "2021-04-06", "relief_amount": 3000.0},
+               {**paid, "case_no": "A5", "kind": "因学", "found_date": "2020-03-05", "relief_amount": 1000.0})
+    bills = spending(("H1", "因病", "2019-11-20", 50000.0), ("H1", "因病", "2019-12-20", 50000.0),
+                     ("H1", "因病", "2021-03-01", 25000.0), ("H1", "因学", "2020-01-01", 18000.0))
+    result = cases.judge_relief(df, HOUSEHOLDS, bills, policy=P)
+    assert result["allowed"].tolist() == [22500.0, 22500.0, 22500.0, 3000.0, 1000.0]
+    assert result["earlier_cases"].tolist() == ["", "案件 A1 共 14000 元", "", "", ""]
+    assert result.loc[4, ["total_relief", "total_spent", "total_allowed"]].tolist() == [
+        28000.0, 100000.0, 22500.0]
+    assert found(cases.relief_findings(df, P, result)) == [
+        (4, "relief_total_above_table", "error", "relief_amount",
+         "本户“因病”救助累计 28000 元（本案 14000 元，此前案件 A1 共 14000 元），超过按累计支出计算的 22500 元"
+         "（2019-01-06 至 2020-03-05 因病支出 100000 元）：同一户同类多次救助，合计不得超过按合计支出计算的金额，"
+         "请核减本案金额。"),
+    ]
+
+
+def test_cumulative_relief_within_the_table_passes():
+    df = frame({"case_no": "A1", "found_date": "2020-01-05", "relief_amount": 8000.0},
+               {"case_no": "A2", "found_date": "2020-03-05", "relief_amount": 14500.0})
+    bills = spending(("H1", "因病", "2019-11-20", 50000.0), ("H1", "因病", "2020-02-20", 50000.0))
+    result = cases.judge_relief(df, HOUSEHOLDS, bills, policy=P)
+    assert result["allowed"].tolist() == [8000.0, 22500.0]
+    assert result.loc[4, "total_relief"] == 22500.0
+    assert cases.relief_findings(df, P, result).empty
+
+
+def test_cases_that_cannot_be_judged():
+    df = frame({"household_no": "H9"}, {"found_date": None}, {"kind": "其他"})
+    result = cases.judge_relief(df, HOUSEHOLDS, spending(), policy=P)
+    assert result["status"].tolist() == ["", "", ""]
+    assert result["allowed"].isna().all()
+    assert cases.relief_findings(df, P, result).empty

@@ -209,11 +209,11 @@ def test_data_is_clean_apart_from_the_planted_mistakes(county):
         recorded = frames["households"]["recorded_status"]
         for row in np.nonzero((recorded.notna() & (recorded != derived["status"])).to_numpy())[0]:
             found.setdefault("status_mismatch", set()).add((town.name, "households", int(row)))
-        households = pd.concat([frames["households"], derived[["medical", "education", "accident",
-                                                               "industry"]]], axis=1)
-        allowed, detail = case_checks.allowed_relief(frames["cases"], households, policy=POLICY)
+        # Each case judged by the spending of the 12 months before its discovery.
+        judged = case_checks.judge_relief(frames["cases"], frames["households"], frames["spending"],
+                                          policy=POLICY)
         findings = case_checks.check_cases(frames["cases"], policy=POLICY, check_date=county.check_date,
-                                           allowed=allowed, detail=detail)
+                                           judged=judged)
         for row, code in findings["code"].items():
             found.setdefault(code, set()).add((town.name, "cases", int(row)))
         overdue = followup.overdue_findings(frames["households"], frames["visits"], policy=POLICY,

@@ -28,6 +28,7 @@ from fangpin_xl.merge import (
     REJECTED_SHEET,
     SOURCES_SHEET,
     SUMMARY_SHEET,
+    VIOLATIONS_SHEET,
     merge_workbooks,
     render_summary,
 )
@@ -135,7 +136,7 @@ def damaged_township(path: Path) -> Path:
 
 def test_sample_county_sheets_in_order(merged):
     result, sheets = merged
-    assert list(sheets) == [SUMMARY_SHEET, *DATA_SHEETS, ISSUES_SHEET, DUPLICATES_SHEET,
+    assert list(sheets) == [SUMMARY_SHEET, *DATA_SHEETS, ISSUES_SHEET, VIOLATIONS_SHEET, DUPLICATES_SHEET,
                             SOURCES_SHEET, REJECTED_SHEET]
     assert result.exit_code == 1  # the sample county carries planted errors
     assert [f.township for f in result.merged] == ["北皋镇", "双井镇", "德政镇", "魏城镇"]
@@ -566,7 +567,7 @@ def test_history_tables_are_the_county_sheets(sample, merged, tmp_path):
     db = tmp_path / "history.sqlite"
     result = merge_workbooks([sample.out_dir], tmp_path / "a.xlsx", jobs=1, today=TODAY, sqlite=db)
     sheets = read_back(result.output)
-    for name in (ISSUES_SHEET, DUPLICATES_SHEET, SOURCES_SHEET, REJECTED_SHEET):
+    for name in (ISSUES_SHEET, VIOLATIONS_SHEET, DUPLICATES_SHEET, SOURCES_SHEET, REJECTED_SHEET):
         stored = read_history(db, name, year=2020).drop(columns="年度")
         shown = sheets[name][1:]
         assert list(stored.columns) == shown[0], name
@@ -610,3 +611,62 @@ def test_one_list_of_duplicates_whatever_the_sheet(tmp_path):
             } <= found
     assert validate_paths([folder], today=TODAY).issues == result.issues
     assert path.exists()
+
+
+# -- 逾期与违规 ----------------------------------------------------------------------------------
+
+def test_violations_of_the_sample_county_are_its_procedure_errors(sample, merged):
+    result, sheets = merged
+    rows = table(sheets, VIOLATIONS_SHEET)
+    errors = [i for i in result.issues if i.sheet == "救助" and i.is_error]
+    assert [(r["来源文件"], r["单元格"], r["问题"], r["说明"]) for r in rows] == [
+        (i.file, i.cell, i.title, i.message) for i in errors]
+    manifest = json.loads(sample.manifest.read_text(encoding="utf-8"))
+    planted = {(m["file"], m["cell"]) for m in manifest["mistakes"]
+               if m["code"] in ("payment_before_filing", "notice_too_short", "relief_above_table")}
+    assert {(r["来源文件"], r["单元格"]) for r in rows} == planted
+    assert (result.violations, result.violation_cases) == (len(rows), len(rows))
+    assert sheets[VIOLATIONS_SHEET][0][0].endswith(f"：{len(rows)} 个案件，{len(rows)} 处")
+
+
+VIOLATION_CASE_HEADERS = ["案件编号", "户编号", "救助类别", "发现日期", "发现方式", "入户查勘日期", "公示开始",
+                          "公示结束", "部门比对日期", "备案日期", "支付日期", "状态"]
+
+
+def test_violations_sheet_days_over_and_cells(tmp_path):
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    d = dt.date
+    write_township(folder / "新村乡.xlsx", {
+        "监测户": [HOUSEHOLD_HEADERS,
+                  ["Z-01", "新村乡", "东庄", "张三", "130434198001011234", 1, "边缘易致贫户", 5000, None]],
+        "家庭成员": [MEMBER_HEADERS, ["Z-01", "张三", "130434198001011234", "户主", None, None]],
+        "救助": [
+            VIOLATION_CASE_HEADERS,
+            # Still open on the check date 2020-12-31, due 2020-12-22: 7 working days over.
+            ["V-1", "Z-01", "因病", d(2020, 12, 1), "自下而上申请", None, None, None, None, None, None, "已发现"],
+            # Paid on 07-06, due 07-02 (Thursday): 2 working days late.
+            ["V-2", "Z-01", "因学", d(2020, 6, 10), "自下而上申请", d(2020, 6, 11), d(2020, 6, 12),
+             d(2020, 6, 16), d(2020, 6, 17), d(2020, 6, 18), d(2020, 7, 6), "已支付"],
+            # Filed without a survey, not yet due.
+            ["V-3", "Z-01", "因意外", d(2020, 12, 21), "自下而上申请", None, d(2020, 12, 22), d(2020, 12, 26),
+             d(2020, 12, 27), d(2020, 12, 28), None, "已备案"],
+        ],
+    })
+    out = tmp_path / "县.xlsx"
+    result = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    rows = [list(r.values()) for r in table(read_back(out), VIOLATIONS_SHEET)]
+    assert rows == [
+        ["新村乡", "V-1", "Z-01", "因病", "已发现", "2020-12-01", "2020-12-22", 7, "超过办结时限",
+         "办结时限 2020-12-22（发现日期 2020-12-01 起 15 个工作日）已过，核查基准日 2020-12-31 仍未支付或终止"
+         "：请尽快办结，或更新状态和各环节日期。", "新村乡.xlsx", "救助", "L2", 2],
+        ["新村乡", "V-2", "Z-01", "因学", "已支付", "2020-06-10", "2020-07-02", 2, "超过办结时限",
+         "支付日期 2020-07-06 晚于办结时限 2020-07-02（发现日期 2020-06-10 起 15 个工作日）"
+         "：程序超期，请核实原因并在备注中说明。", "新村乡.xlsx", "救助", "K3", 3],
+        ["新村乡", "V-3", "Z-01", "因意外", "已备案", "2020-12-21", "2021-01-12", "", "程序环节缺失",
+         "已填写备案日期 2020-12-28，但未填写入户查勘日期：备案前须完成入户查勘、村级评议公示和部门比对，"
+         "请补填漏填的日期；确未办理的，应补办后再备案。", "新村乡.xlsx", "救助", "J4", 4],
+    ]
+    assert (result.violation_cases, result.violations) == (3, 3)
+    assert result.as_dict()["violations"] == {"cases": 3, "rows": 3}
+    assert "逾期与违规：3 个案件，3 处（见“逾期与违规”工作表）" in render_summary(result).splitlines()

@@ -427,7 +427,7 @@ def test_status_mismatch(tmp_path):
         ("relief_amount", 200001.0, "relief_above_cap", "K3",
          "救助金额 200001 元，超过单案救助上限 200000 元：请核减至上限以内。"),
         ("relief_amount", 6209.0, "relief_above_table", "K3",
-         "救助金额 6209 元，超过按本县救助分档计算的 6208 元（因病，脱贫不稳定户，近12个月因病支出 41040 元）"
+         "救助金额 6209 元，超过按本县救助分档计算的 6208 元（因病，脱贫不稳定户，发现日期 2020-06-10 前12个月因病支出 41040 元）"
          "：请按救助标准核对金额。"),
         ("payment_date", D("2020-07-03"), "deadline_passed", "L3",
          "支付日期 2020-07-03 晚于办结时限 2020-07-02（发现日期 2020-06-10 起 15 个工作日）"
@@ -453,8 +453,58 @@ def test_payment_before_filing(tmp_path):
 def test_filing_before_notice(tmp_path):
     def change(frames):
         frames["cases"].loc[0, ["dept_check_date", "filing_date"]] = [pd.NaT, D("2020-06-15")]
+    # Filed with no cross-check date: the filing skipped a stage as well.
+    first, second = issues_of(workbook(tmp_path, change))
+    assert where(first) == ("filing_before_notice", "error", "救助", "J3", 3, "备案日期", "2020-06-15")
+    assert where(second) == ("stage_skipped", "error", "救助", "J3", 3, "备案日期", "2020-06-15")
+
+
+def test_paid_with_no_survey_notice_or_cross_check(tmp_path):
+    def change(frames):
+        frames["cases"].loc[0, ["survey_date", "notice_start", "notice_end", "dept_check_date"]] = [pd.NaT] * 4
     issue = only(workbook(tmp_path, change))
-    assert where(issue) == ("filing_before_notice", "error", "救助", "J3", 3, "备案日期", "2020-06-15")
+    assert where(issue) == ("stage_skipped", "error", "救助", "J3", 3, "备案日期", "2020-06-18")
+    assert issue.message == (
+        "已填写备案日期 2020-06-18，但未填写入户查勘日期、公示开始、公示结束、部门比对日期：备案前须完成入户查勘、"
+        "村级评议公示和部门比对，请补填漏填的日期；确未办理的，应补办后再备案。")
+
+
+def test_relief_judged_by_the_window_before_discovery(tmp_path):
+    # Bills of Nov–Dec 2019, found and paid in Jan 2020, checked on 2020-12-31: no finding
+    # (judged by the check date's window this was relief_above_table … 0 元 and 不符合).
+    def change(frames):
+        frames["households"]["recorded_status"] = [None, "不符合"]
+        frames["spending"] = pd.concat([frames["spending"]] * 2, ignore_index=True)
+        frames["spending"][["date", "amount"]] = [[D("2019-11-20"), 30000.0], [D("2019-12-20"), 11040.0]]
+        frames["cases"][["found_date", "survey_date", "notice_start", "notice_end", "dept_check_date",
+                         "filing_date", "payment_date"]] = [[D(f"2020-01-{d:02d}") for d in (6, 7, 8, 12, 13, 14, 15)]]
+    assert issues_of(workbook(tmp_path, change)) == []
+
+
+def test_relief_to_an_ineligible_household(tmp_path):
+    def change(frames):
+        frames["spending"]["amount"] = [4999.0]
+        frames["households"]["recorded_status"] = [None, "不符合"]
+    issue = only(workbook(tmp_path, change))
+    assert where(issue) == ("relief_ineligible", "error", "救助", "K3", 3, "救助金额", "6208")
+    assert issue.message == (
+        "救助金额 6208 元，但按发现日期 2020-06-10 前12个月的支出，本户“因病”救助判定为不符合（因病支出 4999 元，"
+        "未达到 5000 元（差 1 元））：不符合条件的不应给予救助，请核对支出记录和户信息，或终止案件。")
+
+
+def test_two_cases_of_one_kind_above_the_table_together(tmp_path):
+    def change(frames):
+        second = frames["cases"].assign(case_no="A2", found_date=D("2020-07-01"), survey_date=D("2020-07-02"),
+                                        notice_start=D("2020-07-03"), notice_end=D("2020-07-07"),
+                                        dept_check_date=D("2020-07-08"), filing_date=D("2020-07-09"),
+                                        payment_date=D("2020-07-10"), relief_amount=3000.0)
+        frames["cases"] = pd.concat([frames["cases"], second], ignore_index=True)
+    issue = only(workbook(tmp_path, change))
+    assert where(issue) == ("relief_total_above_table", "error", "救助", "K4", 4, "救助金额", "3000")
+    assert issue.message == (
+        "本户“因病”救助累计 9208 元（本案 3000 元，此前案件 A1 共 6208 元），超过按累计支出计算的 6208 元"
+        "（2019-06-11 至 2020-07-01 因病支出 41040 元）：同一户同类多次救助，合计不得超过按合计支出计算的金额，"
+        "请核减本案金额。")
 
 
 def test_open_case_past_deadline(tmp_path):
@@ -489,6 +539,25 @@ def test_calendar_fallback(tmp_path):
         ("calendar_fallback", "warning", "救助", "", None),
     ]
     assert found[0].message.startswith("2031 年不在节假日库范围内")
+
+
+def test_calendar_fallback_until_the_year_is_declared_complete(tmp_path):
+    def change(frames):
+        frames["cases"] = pd.concat([frames["cases"], pd.DataFrame([{
+            "case_no": "A2", "household_no": "H2", "kind": "因产业", "found_date": D("2031-03-03"),
+            "found_way": "自下而上申请", "stage": "已发现"}])], ignore_index=True)
+    one_holiday = replace(P, extra_holidays=(dt.date(2031, 1, 1),))
+    path = workbook(tmp_path, change, policy=one_holiday, name="甲乡.xlsx")
+    found = validate_paths([path], today=dt.date(2031, 12, 31)).issues
+    assert [(i.code, i.message) for i in found] == [(
+        "calendar_fallback",
+        "2031 年不在节假日库范围内，参数文件补充了本县该年 1 个放假日或调休上班日，但未声明该年已填全，"
+        "其余日期按周一至周五计算工作日；请补全该年的放假和调休安排后，在参数文件 [calendar] 的 complete_years "
+        "中写上 2031。",
+    )]
+    complete = replace(one_holiday, complete_calendar_years=(2031,))
+    path = workbook(tmp_path, change, policy=complete, name="乙乡.xlsx")
+    assert validate_paths([path], today=dt.date(2031, 12, 31)).issues == []
 
 
 # -- visits ----------------------------------------------------------------------------------------------

@@ -737,3 +737,24 @@ def test_check_table_reads_typed_spending_under_short_names():
     assert frame["medical"].iloc[0] == 6000.0 and pd.isna(frame["medical"].iloc[1])
     assert frame["found_date"].tolist() == [T("2020-05-03"), T("2020-05-03")]
     assert frame["education"].isna().all()
+
+
+# -- department exports (read_table) -------------------------------------------------------------
+
+def test_read_table_takes_the_first_sheet_that_fits(tmp_path):
+    from fangpin_xl.screening_schema import MEDICAL
+    from fangpin_xl.workbook.read import read_table
+
+    path = tmp_path / "医保.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    wb.add_worksheet("说明").write(0, 0, "本表由医保局导出")
+    ws = wb.add_worksheet("明细")
+    for r, row in enumerate([["住院结算明细"], ["参保人姓名", "公民身份号码", "出院日期", "个人自付金额(元)"],
+                             ["张三", "130434197005010135", "2020.5.3", "5,000元"]]):
+        ws.write_row(r, 0, row)
+    wb.close()
+    sd, issues = read_table(path, MEDICAL)
+    assert (sd.name, sd.header_row, issues) == ("明细", 2, [])
+    assert sd.columns == {"name": "A", "id_number": "B", "date": "C", "self_paid": "D"}
+    assert sd.frame[["id_number", "self_paid"]].values.tolist() == [["130434197005010135", 5000.0]]
+    assert sd.frame["date"].tolist() == [pd.Timestamp("2020-05-03")]

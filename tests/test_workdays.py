@@ -37,7 +37,15 @@ COUNTY = replace(
 def warning(year: int) -> str:
     return (
         f"{year} 年不在节假日库范围内，且参数文件未补充本县节假日表，已按周一至周五计算工作日；"
-        "请在参数文件 [calendar] 中补充 holidays / workdays。"
+        f"请在参数文件 [calendar] 中补充 holidays / workdays，填全后在 complete_years 中写上 {year}。"
+    )
+
+
+def partial(year: int, days: int) -> str:
+    return (
+        f"{year} 年不在节假日库范围内，参数文件补充了本县该年 {days} 个放假日或调休上班日，但未声明该年已填全，"
+        f"其余日期按周一至周五计算工作日；请补全该年的放假和调休安排后，在参数文件 [calendar] 的 complete_years "
+        f"中写上 {year}。"
     )
 
 
@@ -196,7 +204,7 @@ def test_beyond_the_library_monday_to_friday_with_warning():
 def test_warning_text_exact():
     assert calendar_warnings(D(2027, 1, 1), D(2027, 1, 1), policy=WORK) == [
         "2027 年不在节假日库范围内，且参数文件未补充本县节假日表，已按周一至周五计算工作日；"
-        "请在参数文件 [calendar] 中补充 holidays / workdays。"
+        "请在参数文件 [calendar] 中补充 holidays / workdays，填全后在 complete_years 中写上 2027。"
     ]
 
 
@@ -218,15 +226,26 @@ def test_county_sheet_for_2027_is_honoured_without_warning():
     # 02-04 Thu is the start; 02-05..02-11 off; 02-12 Fri, 02-14 Sun, 02-15 Mon.
     assert add_workdays(D(2027, 2, 4), 3, policy=COUNTY) == D(2027, 2, 15)
     assert workdays_between(D(2027, 2, 4), D(2027, 2, 15), policy=COUNTY) == 3
-    assert calendar_warnings(D(2027, 1, 1), D(2027, 12, 31), policy=COUNTY) == []
-    assert calendar_warnings(D(2027, 1, 1), D(2028, 1, 1), policy=COUNTY) == [warning(2028)]
+    # Nine dates of 2027 are not the whole year: warned until the county declares it complete.
+    assert calendar_warnings(D(2027, 1, 1), D(2027, 12, 31), policy=COUNTY) == [partial(2027, 9)]
+    assert calendar_warnings(D(2027, 1, 1), D(2028, 1, 1), policy=COUNTY) == [partial(2027, 9), warning(2028)]
+    complete = replace(COUNTY, complete_calendar_years=(2027,))
+    assert calendar_warnings(D(2027, 1, 1), D(2027, 12, 31), policy=complete) == []
+    assert calendar_warnings(D(2027, 1, 1), D(2028, 1, 1), policy=complete) == [warning(2028)]
 
 
 def test_county_sheet_from_the_policy_file():
     policy = parse_policy("[calendar]\nholidays = [2027-01-01]\nworkdays = [2027-01-02]\n")
     assert not is_workday(D(2027, 1, 1), policy=policy)
     assert is_workday(D(2027, 1, 2), policy=policy)
-    assert calendar_warnings(D(2027, 1, 1), D(2027, 1, 1), policy=policy) == []
+    # One holiday entered for 2027 does not switch the warning off for the whole year.
+    assert calendar_warnings(D(2027, 1, 1), D(2027, 1, 1), policy=policy) == [partial(2027, 2)]
+    declared = parse_policy(
+        "[calendar]\nholidays = [2027-01-01]\nworkdays = [2027-01-02]\ncomplete_years = [2027]\n")
+    assert calendar_warnings(D(2027, 1, 1), D(2027, 1, 1), policy=declared) == []
+    # A year declared complete needs no dates of its own (the county says it has none to add).
+    assert calendar_warnings(D(2029, 1, 1), D(2029, 1, 1),
+                             policy=replace(Policy(), complete_calendar_years=(2029,))) == []
 
 
 def test_county_overrides_come_before_the_library():

@@ -18,6 +18,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from ..cases import judge_relief
 from ..derive import default_check_date, derive_cases, derive_households
 from ..errors import PolicyError
 from ..ids import validate_ids
@@ -75,6 +76,8 @@ class Context:
     households: pd.DataFrame | None
     #: The derived columns of 救助 (``derive.derive_cases``).
     cases: pd.DataFrame | None
+    #: How each case's relief is judged (``cases.judge_relief``); None without 监测户 and 支出.
+    judged: pd.DataFrame | None
     sheet_rank: Mapping[str, int] = field(default_factory=dict)
 
     @property
@@ -140,12 +143,21 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
             policy=basis.policy, check_date=basis.check_date,
         )
     cs = data.sheets.get("cases")
+    judged = None
     if cs is not None:
         cases = derive_cases(cs.frame, policy=basis.policy, check_date=basis.check_date)
+        spending = data.sheets.get("spending")
+        if (hh is not None and spending is not None and len(cs.frame)
+                and ("households", "household_no") in keys and ("spending", "household_no") in keys):
+            judged = judge_relief(
+                cs.frame, hh.frame, spending.frame, policy=basis.policy,
+                case_keys=keys[("cases", "household_no")], household_keys=keys[("households", "household_no")],
+                spending_keys=keys[("spending", "household_no")],
+            )
     return Context(
         data=data, basis=basis, today=today, county_policy=policy,
         keys=MappingProxyType(keys), ids=MappingProxyType(ids),
-        households=households, cases=cases,
+        households=households, cases=cases, judged=judged,
         sheet_rank=MappingProxyType({name: i for i, name in enumerate(data.sheet_names)}),
     )
 

@@ -1,4 +1,4 @@
-"""The relief procedure on 救助 (``cases``): order, notice, filing, payment, amounts, deadline."""
+"""The relief procedure on 救助 (``cases``): order, skipped stages, notice, filing, payment, amounts, deadline."""
 
 from __future__ import annotations
 
@@ -16,22 +16,19 @@ from .registry import check
 
 
 @check("date_order", "notice_too_short", "filing_before_notice", "payment_before_filing",
-       "relief_above_cap", "relief_above_table", "deadline_passed", "stage_mismatch")
+       "stage_skipped", "relief_above_cap", "relief_ineligible", "relief_above_table",
+       "relief_total_above_table", "deadline_passed", "stage_mismatch")
 def procedure(ctx: Context) -> list[Issue]:
+    """Each case is judged by the spending of the window ending at its discovery date.
+
+    Without a 监测户 or a 支出 sheet the relief is compared with the overall cap only.
+    """
     sd = ctx.sheet("cases")
     if sd is None or not len(sd.frame) or ctx.cases is None:
         return []
-    allowed = detail = None
-    households = ctx.sheet("households")
-    if households is not None and ctx.households is not None:
-        table = households.frame[["household_no", "group"]].join(ctx.households)
-        allowed, detail = case_checks.allowed_relief(
-            sd.frame, table, policy=ctx.policy, case_keys=ctx.key("cases"),
-            household_keys=ctx.key("households"),
-        )
     findings = case_checks.check_cases(
-        sd.frame, policy=ctx.policy, check_date=ctx.check_date,
-        allowed=allowed, detail=detail, deadlines=ctx.cases["deadline"],
+        sd.frame, policy=ctx.policy, check_date=ctx.check_date, judged=ctx.judged,
+        deadlines=ctx.cases["deadline"],
     )
     return finding_issues(ctx, sd, findings)
 

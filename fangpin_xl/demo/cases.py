@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..derive import add_months_series, window_sums
 from ..policy import GROUPS, SPENDING_KINDS, Policy
 from ..relief import payout_series
 from ..workdays import add_workdays_series, workday_table
@@ -145,7 +146,10 @@ def make_cases(spec: CountySpec, rng: np.random.Generator, calendar: WorkdayCale
     last_source = pd.Series(spending.source[inside], index=e_key[inside]).groupby(level=0).last()
     src = (pd.Series(hh * kinds + kind).map(last_source).fillna("自下而上申请")
            .to_numpy(dtype=object))
-    allowed = _payouts(spec, households, eligibility, hh, kind)
+    # Relief by the table on the spending of the 12 months before each case's discovery,
+    # as the procedure check judges it (``cases.judge_relief``).
+    allowed = _payouts(spec, households, eligibility, hh, kind,
+                       _case_sums(spec, spending, hh, kind, dates["found_date"]))
     return Cases(
         household=hh, kind=kind, stage=stage, dates=dates,
         found_way=np.where(np.isin(src, _DEPARTMENT_SOURCES), "自上而下筛查", "自下而上申请"),
@@ -223,12 +227,23 @@ def _late(spec: CountySpec, calendar: WorkdayCalendar, stage: ObjectArray,
     return paid_late | open_late
 
 
+def _case_sums(spec: CountySpec, spending: Spending, hh: IntArray, kind: IntArray,
+               found: IntArray) -> FloatArray:
+    """Each case's household spending of its kind in the window ending at its discovery."""
+    kinds = np.array(SPENDING_KINDS, dtype=object)
+    events = pd.DataFrame({"key": spending.household, "kind": kinds[spending.kind],
+                           "date": as_datetimes(spending.day), "amount": spending.amount})
+    ends = pd.Series(as_datetimes(found))
+    starts = add_months_series(ends, -spec.policy.spending_window_months)
+    return window_sums(events, pd.Series(hh), pd.Series(kinds[kind]), starts, ends).to_numpy()
+
+
 def _payouts(spec: CountySpec, households: Households, eligibility: Eligibility,
-             hh: IntArray, kind: IntArray) -> FloatArray:
-    """Relief by the payout table on the household's spending of that kind in the window."""
+             hh: IntArray, kind: IntArray, sums: FloatArray | None = None) -> FloatArray:
+    """Relief by the payout table on the household's spending of that kind (default: in the window)."""
     result = payout_series(
         np.array(SPENDING_KINDS, dtype=object)[kind],
-        pd.Series(eligibility.sums[hh, kind]),
+        pd.Series(eligibility.sums[hh, kind] if sums is None else sums),
         np.array(GROUPS, dtype=object)[households.group[hh]],
         policy=spec.policy,
     )

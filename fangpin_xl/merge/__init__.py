@@ -22,6 +22,7 @@ from .model import (
     SOURCES_SHEET,
     SUMMARY_SHEET,
     UNREADABLE,
+    VIOLATIONS_SHEET,
     FileReport,
     MergeResult,
     SheetCount,
@@ -33,7 +34,7 @@ from .summary import render_summary
 
 __all__ = [
     "DUPLICATES_SHEET", "ISSUES_SHEET", "MAX_DATA_ROWS", "MERGED", "REJECTED_SHEET", "SKIPPED",
-    "SKIP_COUNTY", "SKIP_NOT_TOWNSHIP", "SOURCES_SHEET", "SUMMARY_SHEET", "UNREADABLE",
+    "SKIP_COUNTY", "SKIP_NOT_TOWNSHIP", "SOURCES_SHEET", "SUMMARY_SHEET", "UNREADABLE", "VIOLATIONS_SHEET",
     "FileReport", "MergeResult", "SheetCount", "SheetTotal", "TownshipRow", "merge_workbooks",
     "render_summary",
 ]

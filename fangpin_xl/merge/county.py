@@ -1,4 +1,4 @@
-"""The county workbook: the data sheets, 问题, 重复, 来源, 未入库 and 汇总.
+"""The county workbook: the data sheets, 问题, 逾期与违规, 重复, 来源, 未入库 and 汇总.
 
 Every table except the data sheets is first a ``Table`` of rows (the same
 rows go into the SQLite history, ``history.py``), then written here.
@@ -74,6 +74,7 @@ from .model import (
     STATUS_LABELS,
     SUMMARY_SHEET,
     TOWNSHIP_HEADER,
+    VIOLATIONS_SHEET,
     FileReport,
     MergeResult,
     SheetCount,
@@ -197,6 +198,21 @@ def rejected_table(merged: list[Outcome]) -> Table:
     rows = [(o.report.township, o.report.name, *r) for o in merged for r in o.rejected]
     title = f"未入库：{len(rows)} 行未能汇总（原因见各行；在乡镇工作簿中补正后重新汇总）"
     return Table(REJECTED_SHEET, title, columns, rows, "rejected")
+
+
+def violations_table(merged: list[Outcome]) -> Table:
+    """逾期与违规: the overdue and irregular cases of each township, with the cell to fix."""
+    columns = [
+        Col(TOWNSHIP_HEADER, TEXT, 10), Col("案件编号", TEXT, 14), Col("户编号", TEXT, 14),
+        Col("救助类别", TEXT, 8), Col("状态", TEXT, 8), Col("发现日期", TEXT, 11), Col("办结时限", TEXT, 11),
+        Col("超期天数", INT, 8), Col("问题", TEXT, 16), Col("说明", TEXT, 60), Col(FILE_HEADER, TEXT, 16),
+        Col(SHEET_HEADER, TEXT, 8), Col("单元格", TEXT, 7), Col(ROW_HEADER, INT, 7),
+    ]
+    rows = [(o.report.township, *r[:9], o.report.name, *r[9:]) for o in merged for r in o.violations]
+    cases = len({(row[10], row[13]) for row in rows})
+    title = (f"逾期与违规（超过办结时限，或程序、救助金额不合规的案件，按乡镇列出；超期天数按办结时限的单位计算；"
+             f"请在来源文件的该单元格更正）：{cases} 个案件，{len(rows)} 处")
+    return Table(VIOLATIONS_SHEET, title, columns, rows, "violations")
 
 
 SUMMARY_COLUMNS: list[Col] = (
@@ -432,7 +448,7 @@ def _single(rows: list[tuple]) -> Iterator[list[list]]:
 
 def write_county(result: MergeResult, merged: list[Outcome], tables: list[Table],
                  max_rows: int = MAX_DATA_ROWS) -> None:
-    """Write the county workbook ``result.output``; ``tables`` are 问题, 重复, 来源, 未入库, 汇总."""
+    """Write the county workbook ``result.output``; ``tables`` are 问题, 逾期与违规, 重复, 来源, 未入库, 汇总."""
     by_name = {t.name: t for t in tables}
     with atomic_output(result.output) as tmp:
         book = _Book(tmp, max_rows)
@@ -447,7 +463,7 @@ def write_county(result: MergeResult, merged: list[Outcome], tables: list[Table]
                 spec.name, title, columns, _chunks(spec, merged, extras), count, spec.key)
             if not total.balanced:
                 raise RuntimeError(f"row accounting broken for {spec.key}")
-        for name in (ISSUES_SHEET, DUPLICATES_SHEET, SOURCES_SHEET, REJECTED_SHEET):
+        for name in (ISSUES_SHEET, VIOLATIONS_SHEET, DUPLICATES_SHEET, SOURCES_SHEET, REJECTED_SHEET):
             book.write(by_name[name])
         _write_summary(book, summary, result, by_name[SUMMARY_SHEET])
         try:
@@ -527,6 +543,7 @@ def summary_facts(result: MergeResult) -> list[tuple[str, str]]:
         ("未入库", f"{result.rejected} 行（见“未入库”工作表）"),
         ("重复", f"身份证号 {dup['id_number']} 处，案件编号 {dup['case_no']} 处（见“重复”工作表）"),
         ("问题", f"错误 {counts[ERROR]} 个，提醒 {counts[WARNING]} 个（见“问题”工作表）"),
+        ("逾期与违规", f"{result.violation_cases} 个案件，{result.violations} 处（见“逾期与违规”工作表）"),
     ]
     for total in result.sheets.values():
         if len(total.sheets) > 1:

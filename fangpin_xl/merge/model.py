@@ -35,6 +35,7 @@ ISSUES_SHEET = "问题"
 DUPLICATES_SHEET = "重复"
 SOURCES_SHEET = "来源"
 REJECTED_SHEET = "未入库"
+VIOLATIONS_SHEET = "逾期与违规"
 
 TOWNSHIP_HEADER = "来源乡镇"
 FILE_HEADER = "来源文件"
@@ -202,6 +203,9 @@ class MergeResult:
     townships: list[TownshipRow]
     total: TownshipRow
     sqlite: Path | None = None
+    #: 逾期与违规: the procedure errors on 救助 (rows) and the cases they concern.
+    violations: int = 0
+    violation_cases: int = 0
     #: Seconds: read / check (summed over files, in the workers), read_check (wall), write (wall).
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -243,6 +247,7 @@ class MergeResult:
             "rows": {key: total.as_dict() for key, total in self.sheets.items()},
             "rejected": self.rejected,
             "duplicates": self.duplicate_counts(),
+            "violations": {"cases": self.violation_cases, "rows": self.violations},
             "issues": count_by_severity(self.issues),
             "townships": [t.as_dict() for t in self.townships],
             "total": self.total.as_dict(),

@@ -45,6 +45,7 @@ from .county import (
     rejected_table,
     sources_table,
     summary_table,
+    violations_table,
     write_county,
 )
 from .model import (
@@ -141,8 +142,8 @@ def merge_workbooks(
             sqlite=Path(sqlite) if sqlite is not None else None,
         )
         _summarise(result, merged)
-        tables = [issues_table(result, merged), duplicates_table(result), sources_table(result),
-                  rejected_table(merged), summary_table(result)]
+        tables = [issues_table(result, merged), violations_table(merged), duplicates_table(result),
+                  sources_table(result), rejected_table(merged), summary_table(result)]
         write_county(result, merged, tables, int(max_rows))
         if sqlite is not None:
             from .history import write_year
@@ -292,6 +293,9 @@ def _summarise(result: MergeResult, merged: list[Outcome]) -> None:
         row = by_name.setdefault(stats.township, TownshipRow(stats.township))
         row.add(stats)
     result.townships = list(by_name.values())
+    result.violations = sum(len(o.violations) for o in merged)
+    # A violation row ends with (…, 来源工作表, 单元格, 来源行): a case is its file and row.
+    result.violation_cases = len({(o.report.name, r[-1]) for o in merged for r in o.violations})
     for row in result.townships:
         result.total.add(row)
     for spec in SHEETS:

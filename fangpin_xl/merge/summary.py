@@ -33,6 +33,7 @@ def render_summary(result: MergeResult) -> str:
     lines.append(f"重复：身份证号 {dup['id_number']} 处，案件编号 {dup['case_no']} 处（见“重复”工作表）")
     lines.append(f"问题：{SEVERITY_LABELS[ERROR]} {counts[ERROR]} 个，"
                  f"{SEVERITY_LABELS[WARNING]} {counts[WARNING]} 个（见“问题”工作表）")
+    lines.append(f"逾期与违规：{result.violation_cases} 个案件，{result.violations} 处（见“逾期与违规”工作表）")
     different = [f for f in result.merged if f.policy_matches is False]
     if different:
         lines.append(f"参数与全县不一致的工作簿 {len(different)} 个：")

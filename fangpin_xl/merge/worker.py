@@ -29,14 +29,15 @@ import pandas as pd
 
 from .. import followup
 from ..checks import CheckedWorkbook, check_workbook, occurrences
-from ..columns import excel_numbers
+from ..columns import as_dates, as_text, day_text, excel_numbers
 from ..errors import FangpinError
-from ..issues import Issue, count_by_severity
+from ..issues import CODES, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
 from ..rules import STATUS_ELIGIBLE
 from ..schema import CASE_STAGES, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO, Sheet
 from ..text import cell_text, text_mask
 from ..workbook.read import SheetData, read_workbook
+from ..workdays import workdays_between_series
 from .model import (
     MERGED,
     REASON_NO_CASE_NO,
@@ -56,6 +57,8 @@ from .model import (
 
 #: Characters of a rejected row's content kept in 未入库.
 _MAX_CONTENT = 400
+#: Issues of this area (``issues.CODES``) that are errors go to 逾期与违规.
+PROCEDURE_AREA = "程序"
 
 
 @dataclass
@@ -86,6 +89,8 @@ class Outcome:
     parts: dict[str, SheetPart] = field(default_factory=dict)
     #: (sheet name, row, 户编号, 案件编号, reason, content) per rejected row.
     rejected: list[tuple] = field(default_factory=list)
+    #: ``violation_rows``: one row per procedure error on 救助 (逾期与违规).
+    violations: list[tuple] = field(default_factory=list)
     stats: TownshipRow | None = None
     #: ``checks.occurrences`` with a ``township`` column: for duplicates across workbooks.
     occurrences: pd.DataFrame | None = None
@@ -214,6 +219,7 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
         cs["days_left"] = derived["days_left"].astype("float64").to_numpy()
 
     outcome.stats = stats(report, taken, checked)
+    outcome.violations = violation_rows(checked)
     found = occurrences(checked)
     outcome.occurrences = found.assign(township=report.township)
 
@@ -248,6 +254,47 @@ def _reasons(checked: CheckedWorkbook, sd: SheetData, known: pd.Index | None,
             orphan = ~no_house & ~checked.key(key).isin(known).to_numpy()
             reasons[orphan & pd.isna(reasons)] = REASON_ORPHAN.format(sheet=households_name)
     return reasons
+
+
+def violation_rows(checked: CheckedWorkbook) -> list[tuple]:
+    """逾期与违规 rows: every procedure error on 救助, with its case and the cell to fix.
+
+    (案件编号, 户编号, 救助类别, 状态, 发现日期, 办结时限, 超期天数, 问题, 说明,
+    来源工作表, 单元格, 来源行). 超期天数 counts in the deadline's unit: for a
+    case still open, from the deadline to the check date; for a late
+    payment, from the deadline to the payment; empty when the case is not
+    late. Dates as ISO text.
+    """
+    sd = checked.sheet("cases")
+    if sd is None or checked.cases is None:
+        return []
+    found = [i for i in checked.issues if i.sheet == sd.name and i.is_error and i.row is not None
+             and CODES[i.code].area == PROCEDURE_AREA]
+    if not found:
+        return []
+    frame = sd.frame
+    deadline = checked.cases["deadline"]
+    payment = as_dates(frame, "payment_date")
+    late_paid = workdays_between_series(deadline, payment, policy=checked.policy)
+    days_left = pd.to_numeric(checked.cases["days_left"], errors="coerce")
+    over = pd.Series(np.nan, index=frame.index)
+    over[days_left < 0] = -days_left[days_left < 0]
+    paid_late = payment.notna() & (pd.to_numeric(late_paid, errors="coerce") > 0)
+    over[paid_late] = pd.to_numeric(late_paid[paid_late], errors="coerce")
+    texts = {key: as_text(frame, key) for key in ("case_no", "household_no", "kind", "stage")}
+    found_day = day_text(as_dates(frame, "found_date"))
+    due = day_text(as_dates(pd.DataFrame({"d": deadline}), "d"))
+    rows = []
+    # A loop over the flagged cells only.
+    for item in found:
+        r = item.row
+        days = over.get(r)
+        rows.append((
+            texts["case_no"][r], texts["household_no"][r], texts["kind"][r], texts["stage"][r],
+            found_day[r], due[r], None if days is None or pd.isna(days) else int(days),
+            item.title, item.message, sd.name, item.cell, r,
+        ))
+    return rows
 
 
 def township_of(checked: CheckedWorkbook) -> str:

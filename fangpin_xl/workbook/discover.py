@@ -89,18 +89,20 @@ def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
 
     def consider(path: Path, named: bool) -> None:
         reason = _skip_reason(path)
-        if reason == SKIP_NOT_WORKBOOK or reason is None:
-            resolved = _resolved(path)
-            if resolved is None:
-                skipped.append(Skipped(path, SKIP_BROKEN_LINK))
-                return
-            if resolved in targets:
-                if named:
-                    raise InputError(
-                        f"输出文件 {shown_path(path)} 也是输入文件：结果不能覆盖输入的工作簿，请换一个输出文件名。"
-                    )
-                skipped.append(Skipped(path, SKIP_OUTPUT))
-                return
+        if reason not in (None, SKIP_NOT_WORKBOOK):  # lock files, hidden files
+            skipped.append(Skipped(path, str(reason)))
+            return
+        resolved = _resolved(path)
+        if resolved is None:
+            skipped.append(Skipped(path, SKIP_BROKEN_LINK))
+            return
+        if resolved in targets:
+            if named:
+                raise InputError(
+                    f"输出文件 {shown_path(path)} 也是输入文件：结果不能覆盖输入的工作簿，请换一个输出文件名。"
+                )
+            skipped.append(Skipped(path, SKIP_OUTPUT))
+            return
         if reason is not None:
             skipped.append(Skipped(path, reason))
             return

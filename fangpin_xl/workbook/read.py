@@ -194,6 +194,39 @@ def policy_values_from_rows(rows: Sequence[Sequence[Any]], *, date1904: bool = F
     return None if read is None else read[0]
 
 
+def read_table(path, spec: Sheet, *, limits: Limits | None = None) -> tuple[SheetData, list[Issue]]:
+    """A department export (.xlsx, .xlsm, .xls or .csv) read as the schema sheet ``spec``.
+
+    Headers are matched as on a township sheet (title rows skipped, synonyms,
+    units in brackets). A workbook's sheets are tried in order and the first
+    that yields the header with every required column is taken; when none
+    does, the result and issues of the first sheet holding anything are
+    returned so the caller can say why. A .csv is decoded by
+    ``csvfile.read_csv_rows`` and read as the sheet named after the file.
+    Raises InputError when the file cannot be read at all.
+    """
+    from .csvfile import read_csv_rows
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return sheet_from_values(read_csv_rows(path, limits), spec, name=path.stem, file=path.name)
+    fmt = check_file(path, limits)
+    date1904 = read_date1904(path) if fmt != "xls" else False
+    first: tuple[SheetData, list[Issue]] | None = None
+    with FileBook(path, fmt) as book:
+        for name in book.sheet_names:
+            grid = book.grid(name)
+            if not grid.height:
+                continue
+            data, issues = _read_schema_sheet(grid, spec, name, path.name, date1904, ERROR)
+            if not any(found.is_error for found in issues):
+                return data, issues
+            first = first or (data, issues)
+    if first is None:
+        raise fail(path, "工作簿中没有任何数据")
+    return first
+
+
 def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, ...],
                read_policy: bool) -> WorkbookData:
     file = shown_path(path.name)

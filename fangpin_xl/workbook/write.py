@@ -287,6 +287,7 @@ def write_data_sheet(
     prepared_rows: int = 0,
     protect_header: bool = False,
     sheet_name: str | None = None,
+    input_notes: bool = True,
 ) -> int:
     """Write one data sheet laid out as docs/WORKBOOK-LAYOUT.md says; return the data rows written.
 
@@ -299,7 +300,9 @@ def write_data_sheet(
     has that column) as the cached result. The table, drop-downs for choice
     columns, and the formats span the same rows. ``protect_header`` locks the
     sheet except the input columns' cells. ``sheet_name`` defaults to the
-    schema name (the merge passes continuation names).
+    schema name (the merge passes continuation names). ``input_notes=False``
+    (a report, nothing to fill in) comments only the headers whose column has
+    a note, with that note.
     """
     frame = pd.DataFrame() if frame is None else frame
     formula_columns = dict(formula_columns or {})
@@ -345,8 +348,9 @@ def write_data_sheet(
                         for i, c in enumerate(columns)],
         })
     for i, column in enumerate(columns):
-        note = header_note(column)
-        ws.write_comment(1, i, note, {"x_scale": 2.2, "y_scale": 1.6})
+        note = header_note(column) if input_notes else column.note
+        if note:
+            ws.write_comment(1, i, note, {"x_scale": 2.2, "y_scale": 1.6})
 
     # Input values: one list per column, then one write_row per row.
     positions = [i for i, c in enumerate(columns) if c.key not in formula_columns]
