@@ -49,6 +49,8 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("missing_column", _E, "缺少必填列", "补上该列，或把列名改回模板中的名称。", "文件"),
     IssueCode("duplicate_column", _W, "列名重复", "删除多余的列，或改用不同的列名。", "文件"),
     IssueCode("policy_header_missing", _W, "参数表无法读取", "恢复参数表的“键”“参数”“值”表头。", "参数"),
+    IssueCode("unknown_sheet", _W, "未识别的工作表", "把其中的数据移到模板中对应的工作表；不需要的工作表可删除。",
+              "文件"),
     # 参数
     IssueCode("policy_invalid", _E, "参数有误", "使用县里下发的模板中的参数表，不要修改。", "参数"),
     IssueCode("policy_mismatch", _E, "参数与全县不一致", "改回县里的设置，或使用最新模板。", "参数"),

@@ -288,7 +288,7 @@ def test_as_dict_is_json(merged):
     assert {f["status"] for f in data["files"]} == {"merged", "skipped"}
     merged_file = next(f for f in data["files"] if f["status"] == "merged")
     assert len(merged_file["sha256"]) == 64
-    assert set(merged_file["rows"]) == {s.key for s in SHEETS}
+    assert set(merged_file["rows"]) == {s.key for s in SHEETS} | {"other"}
 
 
 def test_render_summary_accounting_table(merged):
@@ -352,7 +352,7 @@ def test_damaged_inputs_rejected_rows_and_extras(tmp_path):
         ("救助", 3, "Z-02", "", "没有案件编号"),
         ("救助", 4, "Z-77", "ZC-3", "户编号在本工作簿的“监测户”表中不存在"),
     ]
-    assert rejected[1]["行内容"].startswith("户编号：Z-99；姓名：赵六；身份证号：130434199001011230")
+    assert rejected[1]["行内容"].startswith("户编号：Z-99；姓名：赵六；身份证号：130434********1230")
     assert {r["来源文件"] for r in rejected} == {"新村乡.xlsx"}
     # Extra columns are kept, after the schema columns; the date stays a date.
     members = table(sheets, "家庭成员")
@@ -670,3 +670,52 @@ def test_violations_sheet_days_over_and_cells(tmp_path):
     assert (result.violation_cases, result.violations) == (3, 3)
     assert result.as_dict()["violations"] == {"cases": 3, "rows": 3}
     assert "逾期与违规：3 个案件，3 处（见“逾期与违规”工作表）" in render_summary(result).splitlines()
+
+
+def test_every_row_of_every_sheet_is_accounted_for(tmp_path):
+    """A copied sheet (帮扶(2)), an unknown sheet, a value typed into a computed column of an
+    empty row, and an extra column empty in every row."""
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    head = make_id("130434", dt.date(1980, 1, 1), 123)
+    visits = ["户编号", "帮扶人", "回访日期", "吃穿不愁", "义务教育有保障", "基本医疗有保障",
+              "住房安全有保障", "饮水安全有保障"]
+    write_township(folder / "甲乡.xlsx", {
+        "监测户": [HOUSEHOLD_HEADERS + ["资格判定", "备注"],
+                  ["J-01", "甲乡", "东庄", "张三", head, 1, "边缘易致贫户", 5000, None, None, None],
+                  [None, None, None, None, None, None, None, None, None, "符合", None]],
+        "家庭成员": [MEMBER_HEADERS, ["J-01", "张三", head, "户主", None, None]],
+        "帮扶(2)": [visits, ["J-01", "李四", dt.date(2020, 11, 1), "是", "是", "是", "是", "是"]],
+        "统计": [["村", "户数"], ["东庄", 1]],
+    })
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    assert result.sheets["visits"].read == 1 and result.sheets["visits"].written == 1  # the copy is read
+    assert (result.sheets["other"].read, result.sheets["other"].rejected) == (2, 2)
+    assert result.sheets["households"].rejected == 1  # the row holding only 符合
+    assert all(t.balanced for t in result.sheets.values())
+    text = render_summary(result)
+    assert "  其他工作表" in text and "不相符" not in text
+    rejected = table(read_back(result.output), REJECTED_SHEET)
+    reasons = [(r["来源工作表"], r["来源行"], r["原因"]) for r in rejected]
+    assert ("统计", 1, "工作表“统计”不是模板中的数据表（未识别），其中的行未汇总") in reasons
+    assert ("监测户", 3, "没有户编号") in reasons
+    found = [(i.code, i.sheet) for i in validate_paths([folder / "甲乡.xlsx"], today=TODAY).issues]
+    assert ("unknown_sheet", "统计") in found
+
+
+def test_a_copied_sheet_beside_its_original_is_reported_and_counted(tmp_path):
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    head = make_id("130434", dt.date(1980, 1, 1), 123)
+    write_township(folder / "甲乡.xlsx", {
+        "监测户": [HOUSEHOLD_HEADERS, ["J-01", "甲乡", "东庄", "张三", head, 1, "边缘易致贫户", 5000, None]],
+        "家庭成员": [MEMBER_HEADERS, ["J-01", "张三", head, "户主", None, None]],
+        "家庭成员 (2)": [MEMBER_HEADERS, ["J-01", "张三", head, "户主", None, None]],
+    })
+    issues = validate_paths([folder], today=TODAY).issues
+    unknown = [i for i in issues if i.code == "unknown_sheet"]
+    assert [i.message for i in unknown] == [
+        "工作表“家庭成员 (2)”有 2 行内容，不是模板中的数据表，汇总时不会入库（将列入“未入库”）："
+        "看起来是“家庭成员”表的副本，如果是数据，请把它们移到“家庭成员”表中。"]
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    assert result.sheets["other"].read == 2 and all(t.balanced for t in result.sheets.values())

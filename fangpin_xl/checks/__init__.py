@@ -33,7 +33,8 @@ from .registry import Check, checks_of, run_checks
 CHECKS: tuple[Check, ...] = checks_of([
     parameters.policy_invalid, parameters.policy_mismatch, parameters.check_date_invalid,
     cells.coerced, cells.wrong_type, cells.required_missing, cells.not_in_choices, cells.id_numbers,
-    cells.phone_invalid, cells.future_date, duplicates.duplicate_numbers, rows.orphan_rows,
+    cells.phone_invalid, cells.future_date, duplicates.duplicate_numbers, rows.unknown_sheets,
+    rows.orphan_rows,
     duplicates.duplicate_ids, rows.household_size, rows.status_mismatch,
     visits.visit_overdue, visits.visit_problem_open, procedure.procedure, procedure.calendar_fallback,
 ])

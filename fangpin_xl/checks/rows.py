@@ -5,12 +5,28 @@ from __future__ import annotations
 import pandas as pd
 
 from ..columns import as_text
-from ..issues import Issue
+from ..issues import Issue, issue
+from ..workbook.headers import copy_of_sheet
 from .context import Context
 from .records import row_issues, value_texts
 from .registry import check
 
 _REFERRING = ("members", "spending", "cases", "visits", "aid")
+
+
+@check("unknown_sheet")
+def unknown_sheets(ctx: Context) -> list[Issue]:
+    """Sheets with content the reader does not recognise: their rows are not merged."""
+    out = []
+    for name, rows in ctx.data.other_sheets.items():
+        copy_of = copy_of_sheet([name], [sd.name for sd in ctx.data.sheets.values()])
+        hint = (f"看起来是“{copy_of}”表的副本，如果是数据，请把它们移到“{copy_of}”表中。" if copy_of
+                else "如果是数据，请移到模板中对应的工作表中；不需要的可删除此工作表。")
+        out.append(issue(
+            "unknown_sheet", ctx.file, name, f"A{rows[0].row}", rows[0].row, "", "",
+            f"工作表“{name}”有 {len(rows)} 行内容，不是模板中的数据表，汇总时不会入库（将列入“未入库”）：{hint}",
+        ))
+    return out
 
 
 @check("orphan_row")

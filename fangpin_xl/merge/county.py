@@ -62,6 +62,7 @@ from ..workbook.write import (
     new_workbook,
 )
 from .model import (
+    ACCOUNTED,
     DUPLICATES_SHEET,
     FILE_HEADER,
     ISSUES_SHEET,
@@ -155,9 +156,8 @@ def sources_table(result: MergeResult) -> Table:
         Col("乡镇", TEXT, 10), Col("参数年度", INT, 8), Col("参数与全县一致", TEXT, 10),
         Col("不一致的参数", TEXT, 30),
     ]
-    for spec in SHEETS:
-        columns += [Col(f"{spec.name}·读取", INT, 9), Col(f"{spec.name}·入库", INT, 9),
-                    Col(f"{spec.name}·未入库", INT, 9)]
+    for _key, name in ACCOUNTED:
+        columns += [Col(f"{name}·读取", INT, 9), Col(f"{name}·入库", INT, 9), Col(f"{name}·未入库", INT, 9)]
     columns += [Col("合计·读取", INT, 9), Col("合计·入库", INT, 9), Col("合计·未入库", INT, 9),
                 Col("错误", INT, 7), Col("提醒", INT, 7)]
     listed = {f.path for f in result.files}
@@ -171,8 +171,8 @@ def sources_table(result: MergeResult) -> Table:
         row = [number, f.name, shown_path(f.path), STATUS_LABELS[f.status], f.reason or None, f.size,
                f.sha256 or None, f.township or None, f.policy_year, matches[f.policy_matches],
                "；".join(f.policy_differences) or None]
-        for spec in SHEETS:
-            count = f.rows.get(spec.key, SheetCount())
+        for key, _name in ACCOUNTED:
+            count = f.rows.get(key, SheetCount())
             row += [count.read, count.taken, count.rejected] if merged else [None] * 3
         total = f.total()
         row += [total.read, total.taken, total.rejected, f.errors, f.warnings] if merged else [None] * 5

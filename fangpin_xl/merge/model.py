@@ -10,7 +10,7 @@ from ..checks.duplicates import CASE_KIND, ID_KIND
 from ..errors import exit_code
 from ..issues import Issue, count_by_severity
 from ..policy import GROUPS
-from ..schema import CASE_STAGES
+from ..schema import CASE_STAGES, SHEETS
 from ..text import shown_path
 from ..workbook.discover import Skipped
 
@@ -28,6 +28,12 @@ REASON_NO_HOUSEHOLD_NO = "没有户编号"
 REASON_NO_CASE_NO = "没有案件编号"
 REASON_ORPHAN = "户编号在本工作簿的“{sheet}”表中不存在"
 REASON_NO_HOUSEHOLDS = "本工作簿没有可读取的“监测户”表，无法确认所属户"
+REASON_OTHER_SHEET = "工作表“{sheet}”不是模板中的数据表（未识别），其中的行未汇总"
+
+#: The rows of sheets the reader does not recognise, counted like a data sheet's.
+OTHER_KEY, OTHER_NAME = "other", "其他工作表"
+#: Every row a township workbook holds is in one of these: (key, name as shown).
+ACCOUNTED: tuple[tuple[str, str], ...] = (*((s.key, s.name) for s in SHEETS), (OTHER_KEY, OTHER_NAME))
 
 # Sheet names of the county workbook.
 SUMMARY_SHEET = "汇总"

@@ -35,7 +35,6 @@ from ..files import scratch_folder
 from ..ids import mask_id
 from ..issues import Issue, sort_issues
 from ..policy import Policy, load_policy
-from ..schema import SHEETS
 from ..text import shown_path
 from ..workbook.discover import Skipped, discover
 from ..workbook.write import MAX_DATA_ROWS
@@ -49,8 +48,10 @@ from .county import (
     write_county,
 )
 from .model import (
+    ACCOUNTED,
     MERGED,
     ON_DUPLICATE,
+    OTHER_KEY,
     SKIPPED,
     SOURCES_SHEET,
     SUMMARY_SHEET,
@@ -298,10 +299,11 @@ def _summarise(result: MergeResult, merged: list[Outcome]) -> None:
     result.violation_cases = len({(o.report.name, r[-1]) for o in merged for r in o.violations})
     for row in result.townships:
         result.total.add(row)
-    for spec in SHEETS:
-        total = SheetTotal(spec.key, spec.name)
+    for key, name in ACCOUNTED:
+        total = SheetTotal(key, name)
         for o in merged:
-            count = o.report.rows.get(spec.key, SheetCount())
+            count = o.report.rows.get(key, SheetCount())
             total.read += count.read
             total.rejected += count.rejected
-        result.sheets[spec.key] = total
+        if key != OTHER_KEY or total.read:
+            result.sheets[key] = total

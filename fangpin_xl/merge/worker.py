@@ -35,15 +35,17 @@ from ..issues import CODES, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
 from ..rules import STATUS_ELIGIBLE
 from ..schema import CASE_STAGES, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO, Sheet
-from ..text import cell_text, text_mask
+from ..text import cell_text, redact, text_mask
 from ..workbook.read import SheetData, read_workbook
 from ..workdays import workdays_between_series
 from .model import (
     MERGED,
+    OTHER_KEY,
     REASON_NO_CASE_NO,
     REASON_NO_HOUSEHOLD_NO,
     REASON_NO_HOUSEHOLDS,
     REASON_ORPHAN,
+    REASON_OTHER_SHEET,
     SKIP_COUNTY,
     SKIP_NOT_TOWNSHIP,
     SKIPPED,
@@ -205,6 +207,10 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
             known = pd.Index(checked.key("households")[~bad].dropna().unique())
     for spec in SHEETS:
         report.rows.setdefault(spec.key, SheetCount())
+    others = [(name, row) for name, rows in data.other_sheets.items() for row in rows]
+    report.rows[OTHER_KEY] = SheetCount(len(others), 0, len(others))
+    outcome.rejected += [(name, row.row, "", "", REASON_OTHER_SHEET.format(sheet=name), redact(row.content))
+                         for name, row in others]
 
     # Computed columns, as values: what the checks derived.
     if "households" in taken and checked.households is not None:
@@ -337,7 +343,7 @@ def rejected_rows(sd: SheetData, frame: pd.DataFrame, reasons: np.ndarray) -> li
             text = cell_text(values[key]) if not isinstance(values[key], str) else values[key]
             if text.strip():
                 parts.append(f"{label}：{text}")
-        content = "；".join(parts)
+        content = redact("；".join(parts))
         if len(content) > _MAX_CONTENT:
             content = content[:_MAX_CONTENT] + "…"
         house = cell_text(values.get("household_no"))

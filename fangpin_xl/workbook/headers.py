@@ -22,16 +22,36 @@ from .sources import Grid
 HEADER_SCAN_ROWS = 30
 
 
+#: How Excel and WPS name a copied sheet: 帮扶 (2), 帮扶(2), 帮扶（2）.
+_COPY_SUFFIX = re.compile(r"[（(]\d{1,3}[)）]$")
+
+
 def find_sheet(candidates, sheet_names) -> str | None:
-    """The first sheet whose name equals a candidate with all whitespace removed."""
+    """The first sheet whose name equals a candidate with all whitespace removed.
+
+    When none does, a sheet named like a copy of a candidate (帮扶(2)) is taken:
+    a township that copied its sheet and deleted the original still has its rows.
+    """
     by_name: dict[str, str] = {}
+    copies: dict[str, str] = {}
     for name in sheet_names:
-        by_name.setdefault(no_space(name), name)
-    for cand in candidates:
-        hit = by_name.get(no_space(cand))
-        if hit is not None:
-            return hit
+        bare = no_space(name)
+        by_name.setdefault(bare, name)
+        copies.setdefault(_COPY_SUFFIX.sub("", bare), name)
+    for table in (by_name, copies):
+        for cand in candidates:
+            hit = table.get(no_space(cand))
+            if hit is not None:
+                return hit
     return None
+
+
+def copy_of_sheet(names: list[str], sheet_names: list[str]) -> str | None:
+    """The sheet of ``sheet_names`` that the first of ``names`` is a copy of (帮扶(2) → 帮扶)."""
+    bare = _COPY_SUFFIX.sub("", no_space(names[0])) if names else ""
+    if not bare or bare == no_space(names[0]):
+        return None
+    return next((s for s in sheet_names if no_space(s) == bare), None)
 
 
 def normalise_header(text: str) -> str:

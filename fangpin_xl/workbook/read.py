@@ -45,8 +45,19 @@ import numpy as np
 import pandas as pd
 
 from ..issues import ERROR, WARNING, Issue
-from ..schema import DATE, INTEGER, MONEY, MONTH, POLICY_SHEET, SHEETS, Sheet
-from ..text import column_letter, shown_path
+from ..schema import (
+    CALENDAR_SHEET,
+    DATE,
+    INSTRUCTIONS_SHEET,
+    INTEGER,
+    ISSUES_SHEET,
+    MONEY,
+    MONTH,
+    POLICY_SHEET,
+    SHEETS,
+    Sheet,
+)
+from ..text import cell_text, column_letter, shown_path
 from .coerce import RAW, coerce_column, is_blank
 from .guard import (
     Limits,
@@ -59,6 +70,7 @@ from .headers import (
     find_header,
     find_sheet,
     header_text,
+    no_space,
     normalise_header,
 )
 from .sources import FileBook, Grid, ValuesBook, read_date1904, values_grid
@@ -113,6 +125,21 @@ class SheetData:
         return f"{letter}{row}" if letter else ""
 
 
+class OtherRow(NamedTuple):
+    """A non-empty row of a sheet the reader does not recognise."""
+
+    row: int
+    #: Its cells as text, "；"-joined, at most ``OTHER_CONTENT`` characters.
+    content: str
+
+
+#: Characters of an unrecognised row kept (for 未入库).
+OTHER_CONTENT = 400
+#: Sheets the template, the annotated copy and the Excel scripts make: not data.
+OWN_SHEETS = (INSTRUCTIONS_SHEET, POLICY_SHEET, CALENDAR_SHEET, ISSUES_SHEET)
+OWN_SHEET_PREFIXES = ("公示-",)
+
+
 @dataclass
 class WorkbookData:
     path: Path
@@ -127,6 +154,9 @@ class WorkbookData:
     policy_cells: dict[str, str] = field(default_factory=dict)
     #: The 参数 sheet's name in this workbook ("" when it has none).
     policy_sheet: str = ""
+    #: Sheets that are neither data sheets nor the template's own (说明, 参数, 日历 …):
+    #: name → their non-empty rows, so that no row of a workbook goes uncounted.
+    other_sheets: dict[str, list[OtherRow]] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -264,8 +294,29 @@ def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, 
                 ))
             else:
                 policy_values, policy_cells = read
+    claimed = {sd.name for sd in result.values()} | {policy_sheet}
+    others = {}
+    for name in names:
+        if name in claimed or no_space(name) in OWN_SHEETS or name.startswith(OWN_SHEET_PREFIXES):
+            continue
+        rows = _other_rows(book.grid(name))
+        if rows:
+            others[name] = rows
     return WorkbookData(path, fmt, list(names), result, policy_values, issues, date1904,
-                        policy_cells, policy_sheet)
+                        policy_cells, policy_sheet, others)
+
+
+def _other_rows(grid: Grid) -> list[OtherRow]:
+    out = []
+    for r, row in enumerate(grid.rows):
+        texts = [cell_text(v).strip() for v in row if not is_blank(v)]
+        texts = [t for t in texts if t]
+        if texts:
+            content = "；".join(texts)
+            if len(content) > OTHER_CONTENT:
+                content = content[:OTHER_CONTENT] + "…"
+            out.append(OtherRow(grid.top + r + 1, content))
+    return out
 
 
 def read_policy_values(path, *, limits: Limits | None = None) -> dict[str, Any] | None:
@@ -400,10 +451,14 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
             coerced[position] = coerce_column(block[:, position], col.type, date1904=date1904)
     for c, _text in extra_cols:
         coerced[c] = coerce_column(block[:, c], RAW)
-    # Templates carry formulas in hundreds of prepared rows: a row whose only
-    # values are computed columns holds nothing anyone entered.
+    # Templates carry formulas in hundreds of prepared rows, showing "" (or a county's
+    # own formulas 0) where nothing was entered: such a row holds no data. A computed
+    # cell holding anything else (a value typed over the formula) keeps its row.
     entered = [r for c, r in coerced.items() if header.keys.get(c) not in computed]
     keep = _keep_rows(entered, len(block))
+    for c, key in header.keys.items():
+        if key in computed:
+            keep |= _typed_over_formula(block[:, c])
     positions = np.flatnonzero(keep)
     index = pd.Index(first_excel_row + positions, dtype="int64", name="row")
 
@@ -525,6 +580,14 @@ def _block(rows: list[list], width: int) -> np.ndarray:
     block = np.empty((len(rows), width), dtype=object)
     block[:] = rows
     return block
+
+
+def _typed_over_formula(raw: np.ndarray) -> np.ndarray:
+    """Cells of a computed column holding something other than blank or 0."""
+    blank = np.fromiter((is_blank(v) for v in raw), dtype=bool, count=len(raw))
+    zero = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool) and v == 0 for v in raw),
+                       dtype=bool, count=len(raw))
+    return ~blank & ~zero
 
 
 def _keep_rows(coerced, n: int) -> np.ndarray:
