@@ -11,10 +11,13 @@ openpyxl cannot open .xls files; for those only the 问题 sheet is written, to
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+import sys
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import InputError
@@ -141,10 +144,24 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
         ) from None
     _mark_cells(wb, mine)
     _issues_sheet(wb, mine)
-    with atomic_output(target) as tmp:
+    with atomic_output(target) as tmp, _quiet_generators():
         wb.save(tmp)
     wb.close()
     return target
+
+
+@contextlib.contextmanager
+def _quiet_generators() -> Iterator[None]:
+    """openpyxl leaves its XML writer generators open when a write fails (disk full);
+    Python would print their tracebacks when collecting them. They are finalised here,
+    the failure itself reaching the user as a Chinese message."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        yield
+    finally:
+        gc.collect()
+        sys.unraisablehook = previous
 
 
 def _is_xls(path: Path) -> bool:
@@ -248,6 +265,6 @@ def _write_issues_only(target: Path, issues: list[Issue]) -> Path:
     ws = wb.active
     ws.title = ISSUES_SHEET
     _fill_issues_sheet(ws, issues, [])
-    with atomic_output(target) as tmp:
+    with atomic_output(target) as tmp, _quiet_generators():
         wb.save(tmp)
     return target

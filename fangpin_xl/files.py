@@ -44,6 +44,7 @@ def write_error(path: Path, exc: OSError) -> InputError:
         errno.EISDIR: "这是一个文件夹",
         errno.ENOENT: "所在文件夹不存在或无法创建",
         errno.EDQUOT: "磁盘配额已用完，请清理后重试",
+        errno.EFBIG: "文件超过系统允许的大小，或磁盘空间已满，请清理磁盘或换一个位置保存",
     }
     reason = reasons.get(exc.errno or 0, f"写入失败（{exc.strerror or exc}）")
     return InputError(f"无法写入文件 {path}：{reason}。")
