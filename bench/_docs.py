@@ -20,3 +20,32 @@ def write_section(path: Path, title: str, lines: list[str]) -> None:
         text = text.rstrip("\n") + "\n\n" + body
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def load_average() -> float:
+    """The 1-minute load when the run started (NaN where the system has none)."""
+    import os
+
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def machine_line(load: float, *, libraries: str = "", slower: str = "偏高") -> str:
+    """The benchmark's machine: cores, architecture, versions, and the load it ran under."""
+    import os
+    import platform
+
+    import numpy as np
+    import pandas as pd
+
+    extra = f"{libraries}，" if libraries else ""
+    return (f"- 机器：{os.cpu_count()} 核，{platform.machine()}，Python {platform.python_version()}，"
+            f"{extra}pandas {pd.__version__}，numpy {np.__version__}；开始时 1 分钟平均负载 {load:.2f}"
+            f"（机器同时运行其他任务时数字会{slower}）")
+
+
+def publish(title: str, lines: list[str], *, write: bool) -> None:
+    """Print the section, and write it into docs/BENCHMARKS.md unless told not to."""
+    print(title)
+    print("\n".join(lines))
+    if write:
+        write_section(DOCS, title, lines)

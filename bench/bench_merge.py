@@ -40,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from _docs import DOCS, write_section  # bench/ is the script's folder
+from _docs import load_average, publish  # bench/ is the script's folder
 
 SECTION = "## 汇总（bench_merge）"
 
@@ -214,7 +214,7 @@ def measure(method: str, files: list[Path], out: Path, jobs: int | None, listing
     if jobs:
         command += ["--jobs", str(jobs)]
     when = time.strftime("%Y-%m-%d %H:%M")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     started = time.perf_counter()
     # The child's output goes to files: pandas/openpyxl warn once per file, and
     # a pipe nobody reads while the child runs fills up and blocks it.
@@ -352,7 +352,7 @@ def machine(ran: bool = True) -> list[str]:
                    if line.startswith("MemTotal"))
     except (OSError, StopIteration):
         mem = 0
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     return [
         f"机器：{os.cpu_count()} 核（{model}），内存 {_gb(mem)}；Python {platform.python_version()}，"
         f"pandas {pandas.__version__}，xlsxwriter {xlsxwriter.__version__}，"
@@ -420,10 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                     results[method] = json.loads(saved.read_text(encoding="utf-8"))
         lines += ["", *report(scale, files, results, args.jobs)]
     lines += ["", *NOTES]
-    print(SECTION)
-    print("\n".join(lines))
-    if not args.no_write:
-        write_section(DOCS, SECTION, lines)
+    publish(SECTION, lines, write=not args.no_write)
     return 0
 
 

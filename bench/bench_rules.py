@@ -13,14 +13,16 @@ Run: ``python bench/bench_rules.py`` (options: ``--rows N``, ``--loop-rows N``,
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 
 import numpy as np
 import pandas as pd
-from _docs import DOCS, write_section  # bench/ is the script's folder
+from _docs import (  # bench/ is the script's folder
+    load_average,
+    machine_line,
+    publish,
+)
 
 from fangpin_xl.policy import GROUPS, load_policy
 from fangpin_xl.rules import check_household, check_households
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     status_rate = args.rows / status_seconds
     loop_full = args.rows / loop_rate
     counts = vector["status"].value_counts()
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     lines = [
         f"- 数据：{args.rows:,} 户合成数据（numpy 种子 {SEED}；收入、各类支出围绕标准取值，"
         "约四分之一恰好等于标准、各四分之一为标准 ±0.01 元，其余在标准附近随机；"
@@ -121,15 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         f"不含 reasons {'达到' if status_rate >= 1e6 else '未达到'}。时间主要花在 reasons 文字上"
         f"（约 {1 - status_seconds / vector_seconds:.0%}）：每户约两个金额要格式化、拼接，"
         "再逐个生成 Python 字符串；判定本身（status、met_text）只占其余部分",
-        f"- 机器：{os.cpu_count()} 核，{platform.machine()}，Python {platform.python_version()}，"
-        f"pandas {pd.__version__}，numpy {np.__version__}；开始时 1 分钟平均负载 {load:.2f}"
-        "（机器同时运行其他任务时数字会偏低）",
+        machine_line(load, slower="偏低"),
         "- 运行：`python bench/bench_rules.py`（`--rows`、`--loop-rows` 可调，`--no-write` 不写本文件）",
     ]
-    print(SECTION)
-    print("\n".join(lines))
-    if not args.no_write:
-        write_section(DOCS, SECTION, lines)
+    publish(SECTION, lines, write=not args.no_write)
     return 0
 
 

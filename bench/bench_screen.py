@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import statistics
 import sys
 import time
 
 import numpy as np
 import pandas as pd
-from _docs import DOCS, write_section  # bench/ is the script's folder
+from _docs import (  # bench/ is the script's folder
+    load_average,
+    machine_line,
+    publish,
+)
 
 from fangpin_xl import rules
 from fangpin_xl.derive import spending_window
@@ -136,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     policy = load_policy()
     register, table = synthetic(args.members, args.records, policy)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     times, result = [], None
     for _ in range(REPEAT):
         started = time.perf_counter()
@@ -176,16 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         f"- 向量化 / 逐条：约 **{loop_full / seconds:,.0f} 倍**；前 {loop_records:,} 条两者找出的疑似对象"
         f"（{len(looped):,} 户，户、类别、金额）完全相同",
         "- 不含读取部门文件和写出结果工作簿的时间（读取、写入另有 bench_validate、bench_merge）",
-        f"- 机器：{os.cpu_count()} 核，{platform.machine()}，Python {platform.python_version()}，"
-        f"pandas {pd.__version__}，numpy {np.__version__}；开始时 1 分钟平均负载 {load:.2f}"
-        "（机器同时运行其他任务时数字会偏高）",
+        machine_line(load, slower="偏高"),
         "- 运行：`python bench/bench_screen.py`（`--records`、`--members`、`--loop-records` 可调，"
         "`--no-write` 不写本文件）",
     ]
-    print(SECTION)
-    print("\n".join(lines))
-    if not args.no_write:
-        write_section(DOCS, SECTION, lines)
+    publish(SECTION, lines, write=not args.no_write)
     return 0
 
 

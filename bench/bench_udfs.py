@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import time
 from types import ModuleType
@@ -37,7 +36,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xlwings  # noqa: E402
-from _docs import DOCS, write_section  # noqa: E402 - bench/ is the script's folder
+from _docs import load_average, machine_line, publish  # noqa: E402 - bench/ is the script's folder
 from xlwings.server import custom_functions_call  # noqa: E402
 
 from fangpin_xl.excel import udfs  # noqa: E402
@@ -142,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true")
     # ./dev bench passes the same arguments to every bench script: ignore the others' options.
     args, _ = parser.parse_known_args(argv)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
 
     rows = synthetic_rows(args.rows)
     data = rows[1:]
@@ -190,15 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         "- 说明：参数全部声明为 xlwings 的 raw 转换器，由本程序整块转换单元格。xlwings 0.37 默认的逐格清理"
         "每个单元格都尝试导入一次 pyodide（在 Pyodide 之外必然失败），每格约 40 微秒，1 万行 × 8 列的表要多花约 3 秒。"
         "计时只含函数调用本身；实际使用时还有 HTTP 往返（xlwings Server）和 Excel 的重算",
-        f"- 机器：{os.cpu_count()} 核，{platform.machine()}，Python {platform.python_version()}，"
-        f"xlwings {xlwings.__version__}，pandas {pd.__version__}，numpy {np.__version__}；"
-        f"开始时 1 分钟平均负载 {load:.2f}（机器同时运行其他任务时数字会偏慢）",
+        machine_line(load, libraries=f"xlwings {xlwings.__version__}", slower="偏慢"),
         "- 运行：`python bench/bench_udfs.py`（`--rows`、`--repeat` 可调，`--no-write` 不写本文件）",
     ]
-    print(SECTION)
-    print("\n".join(lines))
-    if not args.no_write:
-        write_section(DOCS, SECTION, lines)
+    publish(SECTION, lines, write=not args.no_write)
     return 0
 
 

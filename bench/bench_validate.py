@@ -17,8 +17,6 @@ keeping the other sections.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -26,9 +24,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from _docs import DOCS, write_section  # bench/ is the script's folder
+from _docs import (  # bench/ is the script's folder
+    DOCS,
+    load_average,
+    machine_line,
+    write_section,
+)
 
 from fangpin_xl.demo import generate_county
 from fangpin_xl.policy import load_policy
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     codes = Counter(issue.code for issue in result.issues)
     bare_s, read_s, validate_s = (statistics.median(v) for v in (bare, read, validate))
     ratio = validate_s / bare_s
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     built = (f"，用模板写出耗时 {write_seconds:.1f} 秒" if write_seconds is not None else "（复用已有文件）")
     lines = [
         f"- 数据：`demo.generate_county(townships=1, households={args.households:,}, seed={SEED})` 的一个乡镇，"
@@ -112,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- 各 {args.repeat} 次、三者交替运行，取中位数；各次：直接读取 "
         + " / ".join(f"{v:.2f}" for v in bare) + "，read_workbook " + " / ".join(f"{v:.2f}" for v in read)
         + "，validate_paths " + " / ".join(f"{v:.2f}" for v in validate) + " 秒",
-        f"- 机器：{os.cpu_count()} 核，{platform.machine()}，Python {platform.python_version()}，"
-        f"pandas {pd.__version__}，numpy {np.__version__}；开始时 1 分钟平均负载 {load:.2f}"
-        "（机器同时运行其他任务时数字会偏高）",
+        machine_line(load, slower="偏高"),
         "- 运行：`python bench/bench_validate.py`（`--households`、`--repeat` 可调，"
         "`--workbook 路径` 保留并复用生成的工作簿，`--no-write` 不写本文件）",
     ]
