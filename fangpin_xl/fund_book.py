@@ -39,7 +39,7 @@ from .workbook.coerce import coerce_column
 from .workbook.guard import check_file
 from .workbook.headers import find_sheet, normalise_header
 from .workbook.sources import FileBook
-from .workbook.write import PAPER_A4, TABLE_STYLE, new_workbook
+from .workbook.write import PAPER_A4, TABLE_STYLE, excel_serials, new_workbook
 
 FUND_SHEET = "基金"
 DETAILS_SHEET = "救助明细"
@@ -329,11 +329,9 @@ def _table_sheet(wb, f, name: str, title: str, frame: pd.DataFrame, headers: Seq
     })
     for col, header in enumerate(headers):
         ws.write_string(1, col, header, f["header"])
-    for col, header in enumerate(headers):
-        values = frame[header] if n else pd.Series([], dtype=object)
-        for r, value in enumerate(_cells(values, header in date)):
-            if value is not None:
-                ws.write(2 + r, col, value)
+    columns = [_column(frame[header], header in date) for header in headers]
+    for r, values in enumerate(zip(*columns, strict=True)):
+        ws.write_row(2 + r, 0, values)
     if total is not None:
         label, fen = total
         row = 2 + max(n, 1)
@@ -344,20 +342,21 @@ def _table_sheet(wb, f, name: str, title: str, frame: pd.DataFrame, headers: Seq
     _page(ws, portrait=False, repeat=(0, 1))
 
 
-def _cells(values: pd.Series, is_date: bool) -> list:
-    """A column as the values to write: None for blanks, dates as datetimes, numbers as floats."""
+def _column(values: pd.Series, is_date: bool) -> list:
+    """A column as ``write_row`` takes it: None for blanks, dates as Excel serials, numbers as floats."""
     if is_date:
-        stamps = pd.to_datetime(values, errors="coerce")
-        return [None if pd.isna(s) else s.to_pydatetime() for s in stamps]
-    out: list = []
-    for value in values.tolist():
-        if value is None or (isinstance(value, float) and not math.isfinite(value)) or value is pd.NA:
-            out.append(None)
-        elif isinstance(value, int | float | np.number) and not isinstance(value, bool):
-            out.append(float(value))
-        else:
-            out.append(str(value))
-    return out
+        serials = excel_serials(values).to_numpy()
+        out = serials.astype(object)
+        out[np.isnan(serials)] = None
+        return out.tolist()
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = numbers.astype(object)
+        out[~np.isfinite(numbers)] = None
+        return out.tolist()
+    text = values.to_numpy(dtype=object, na_value=None).copy()
+    text[pd.isna(text) | (text == "")] = None
+    return text.tolist()
 
 
 # -- reading last year's ----------------------------------------------------------------------
