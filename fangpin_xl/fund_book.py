@@ -2,10 +2,11 @@
 
 Sheets (docs/WORKBOOK-LAYOUT.md, "Fund ledger workbook"):
 
-* **基金** — everything a county prints and files: 基本数据, the yearly ledger
-  (项目 | 金额（元） | 计算说明), 核对, 逐月余额, 按救助类别, 按乡镇 and a native
-  chart of the monthly premium, payouts and balance whose series read the
-  逐月余额 table. A4 portrait, one page wide, the title rows repeated.
+* **基金** — everything a county prints and files: on page 1 基本数据, the yearly
+  ledger (项目 | 金额（元） | 计算说明) and 核对; from page 2 逐月余额, under it a
+  native chart of the monthly premium, payouts and balance whose series read
+  that table, then 按救助类别 and 按乡镇. A4 portrait, one page wide, the
+  title rows repeated.
 * **救助明细** — the cases counted, one a row, with the county workbook's cell
   and each case's source; a total row under the table equals 本年救助支出.
 * **问题** — rows not counted (errors) and counted rows whose 状态 is not
@@ -67,6 +68,8 @@ _COLUMNS = 8  # A:H on 基金
 _WIDTHS = (22, 16, 14, 14, 14, 14, 16, 10)
 _EXPLAIN_WIDTH = sum(_WIDTHS[2:])  # the merged C:H explanation cells
 _LINE_HEIGHT = 15
+#: Rows (20 px each) the chart covers: 400 px high, and a margin.
+_CHART_ROWS = 21
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ def write_fund_workbook(path: Path, ledger: Ledger, sheet: Sheet, details: pd.Da
         row += 1
 
     row += 1
+    # The ledger is page 1; the months, the chart and the tables start page 2.
+    ws.set_h_pagebreaks([row])
     ws.merge_range(row, 0, row, _COLUMNS - 1, sheet.monthly_title, f["section_wrap"])
     _fit(ws, row, sheet.monthly_title, sum(_WIDTHS))
     row += 1
@@ -158,16 +163,14 @@ def write_fund_workbook(path: Path, ledger: Ledger, sheet: Sheet, details: pd.Da
     ws.write_number(row, 7, int(m["cases"].sum()), f["int_total"])
     row += 2
 
+    ws.insert_chart(row, 0, _chart(wb, ledger, monthly_header, first_month, last_month),
+                    {"x_offset": 4, "y_offset": 4})
+    row += _CHART_ROWS + 1
+
     for title, label, table in (("按救助类别", "救助类别", ledger.by_kind), ("按乡镇", "乡镇", ledger.by_township)):
         row = _share_table(ws, f, row, title, label, table, ledger.relief_fen) + 1
-
-    chart_row = row
-    ws.insert_chart(chart_row, 0, _chart(wb, ledger, monthly_header, first_month, last_month),
-                    {"x_offset": 4, "y_offset": 4})
-    chart_rows = 22
-    ws.print_area(0, 0, chart_row + chart_rows, _COLUMNS - 1)
+    ws.print_area(0, 0, row - 2, _COLUMNS - 1)
     _page(ws, portrait=True, repeat=(0, 1))
-    ws.hide_gridlines(0)
 
     names = {}
     for name, label in DEFINED_NAMES.items():
@@ -283,7 +286,7 @@ def _chart(wb, ledger: Ledger, header: int, first: int, last: int):
     columns.set_y_axis({"name": "元", "num_format": "#,##0", "major_gridlines": {"visible": True}})
     columns.set_x_axis({"name": "月份"})
     columns.set_legend({"position": "bottom"})
-    columns.set_size({"width": 800, "height": 400})
+    columns.set_size({"width": 800, "height": 20 * _CHART_ROWS - 20})
     return columns
 
 
