@@ -35,8 +35,8 @@ _EXPORTS: dict[str, str] = {
     # operations
     "read_workbook": "workbook.read", "read_values": "workbook.read", "validate_paths": "validate",
     "check_workbook": "checks", "CheckedWorkbook": "checks",
-    "merge_workbooks": "merge", "screen_files": "screen", "write_township_workbook": "templates",
-    "build_templates": "templates", "write_sample_county": "demo",
+    "merge_workbooks": "merge", "screen_files": "screen", "fund_ledger_file": "fund_ledger",
+    "write_township_workbook": "templates", "build_templates": "templates", "write_sample_county": "demo",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -411,6 +411,60 @@ def screen(households_file, medical_files, education_files, traffic_files, fire_
     raise click.exceptions.Exit(result.exit_code)
 
 
+# -- fund ----------------------------------------------------------------------------------------
+
+def _number_option(kind: str, what: str, example: str):
+    """A click callback reading a number as a township cell is read ("125,000.50元", full-width digits)."""
+
+    def parse(_ctx, _param, value):
+        if value is None:
+            return None
+        from .workbook.coerce import coerce_column
+
+        parsed = coerce_column([value], kind)
+        if parsed.failed.iloc[0] or parsed.empty.iloc[0]:
+            raise click.BadParameter(f"“{value}”不是{what}（例如 {example}）")
+        number = parsed.values.iloc[0]
+        return float(number) if kind == "money" else int(number)
+
+    return parse
+
+
+@cli.command()
+@click.argument("county_file", type=click.Path(dir_okay=False, path_type=Path), metavar="县级工作簿")
+@click.option("--previous", "previous_file", type=click.Path(dir_okay=False, path_type=Path), metavar="上年基金台账",
+              help="上年用本命令生成的基金台账，从其“基金”表读取期末结余（和农村人口）。")
+@click.option("--opening", callback=_number_option("money", "金额（元）", "125000.50"), metavar="金额",
+              help="直接填写上年结余（元）；资金池第一年填 0。与 --previous 二选一。")
+@click.option("--rural-population", "rural_population", metavar="人数",
+              callback=_number_option("integer", "人数（整数）", "800000"),
+              help="本年农村人口（人）；不填时沿用上年基金台账中的人数。")
+@_POLICY_OPTION
+@click.option("--year", type=int, metavar="年份",
+              help="台账年度（默认：上年基金台账的年度加 1；没有 --previous 时取参数文件中的 year）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="基金台账",
+              help="输出工作簿（.xlsx；默认：县级工作簿旁的“<县><年>年基金台账.xlsx”）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出台账数字。")
+def fund(county_file, previous_file, opening, rural_population, policy_file, year, output, as_json):
+    """防贫救助资金池年度台账：保费、救助支出、服务费、县级补足、结余结转。
+
+    \b
+    保费 = 农村人口 × 投保比例（四舍五入到整人）× 每人保费，于 1 月 1 日计入；
+    救助支出 = 县级工作簿“救助”表中支付日期在本年的救助金额之和；
+    服务费 = 救助支出 × 服务费率（四舍五入到分）；余额不足时由县级财政补足到 0；
+    期末结余结转下年（下一年用 --previous 读取）。金额按分精确计算。
+    """
+    from .fund_ledger import fund_ledger_file, render_fund
+
+    result = fund_ledger_file(county_file, output, previous=previous_file, opening=opening,
+                              rural_population=rural_population, policy=policy_file, year=year)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_fund(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
 def _progress_bar():
     """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
 
