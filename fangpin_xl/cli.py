@@ -411,6 +411,36 @@ def screen(households_file, medical_files, education_files, traffic_files, fire_
     raise click.exceptions.Exit(result.exit_code)
 
 
+# -- the ledgers: followup, notice, report ------------------------------------------------------
+
+_WORKBOOK_ARGUMENT = click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="工作簿")
+
+
+@cli.command()
+@_WORKBOOK_ARGUMENT
+@click.option("--as-of", "as_of", callback=_as_of_date, metavar="日期",
+              help="统计基准日：统计该日所在年度中到该日为止的各季度（默认：工作簿的核查基准日）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="结果工作簿",
+              help="回访登记（.xlsx；默认在工作簿旁，名为“<工作簿名>-回访登记.xlsx”）。")
+@_POLICY_OPTION
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字。")
+def followup(file, as_of, output, policy_file, as_json):
+    """帮扶回访登记：按日历季度统计回访覆盖、本季度未回访、往季漏访、未解决问题和帮扶人负担。
+
+    \b
+    可用于乡镇工作簿，或 merge 生成的县级汇总工作簿（按乡镇、村、帮扶联系人分别统计）。
+    每户每个季度至少回访一次：1 月 5 日的回访管第一季度，下次应不晚于 6 月 30 日。
+    """
+    from .ledgers.register import followup_file, render_followup
+
+    result = followup_file(file, output, policy=policy_file, as_of=as_of)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_followup(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
 def _progress_bar():
     """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
 

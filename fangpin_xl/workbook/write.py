@@ -36,6 +36,7 @@ from ..schema import (
     INTEGER,
     MONEY,
     MONTH,
+    PERCENT,
     PHONE,
     TEXT_TYPES,
     YESNO,
@@ -147,7 +148,7 @@ class Formats:
         self._cache: dict[tuple[str, bool, bool], Format] = {}
 
     _NUM_FORMATS = {
-        DATE: "yyyy-mm-dd", MONTH: "yyyy-mm", MONEY: "#,##0.00", INTEGER: "0",
+        DATE: "yyyy-mm-dd", MONTH: "yyyy-mm", MONEY: "#,##0.00", INTEGER: "0", PERCENT: "0.00%",
     }
 
     def column(self, column: Column, *, locked: bool = True) -> Format:
