@@ -441,6 +441,31 @@ def followup(file, as_of, output, policy_file, as_json):
     raise click.exceptions.Exit(result.exit_code)
 
 
+@cli.command()
+@_WORKBOOK_ARGUMENT
+@click.option("--township", metavar="乡镇", help="只生成该乡镇的公示名单。")
+@click.option("--village", metavar="村", help="只生成该村的公示名单。")
+@click.option("--start", callback=_as_of_date, metavar="日期",
+              help="公示开始日期（默认：案件登记的公示开始日期，各案件不同时为今天）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="结果工作簿",
+              help="公示名单（.xlsx；默认在工作簿旁，名为“<工作簿名>-公示名单.xlsx”）。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 打印为 PDF（未安装时提示，仍生成 .xlsx）。")
+@_POLICY_OPTION
+def notice(file, township, village, start, output, pdf, policy_file):
+    """村级公示名单：每村一张可直接打印的公示表（A4），不含身份证号、电话、银行账号和健康信息。
+
+    \b
+    列出状态为“已查勘”或“公示中”、尚未备案的救助案件：户主姓名、村、救助类别、拟救助金额；
+    公示期按参数表的公示天数（首尾两天都算），并写明异议受理单位、联系人、盖章和日期。
+    """
+    from .ledgers.notices import notice_file, render_notice
+
+    result = notice_file(file, output, township=township, village=village, start=start,
+                         policy=policy_file, pdf=pdf)
+    click.echo(render_notice(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
 def _progress_bar():
     """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
 
