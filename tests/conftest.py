@@ -107,3 +107,28 @@ class SampleCounty:
 def sample_county(tmp_path_factory) -> SampleCounty:
     """The sample county merged once for the ledgers' tests (read-only: copy before changing)."""
     return SampleCounty(tmp_path_factory.mktemp("ledgers"))
+
+
+def _chinese_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def pdf_pages() -> Callable[[Path], list[str]]:
+    """A function: PDF path → the text of each page (pdftotext). Skips, saying why, where
+    poppler-utils or a Chinese font (LibreOffice draws boxes without one) is missing."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("poppler-utils (pdftotext, pdftoppm) is not installed: the rendered pages are not checked")
+    if not _chinese_font():
+        pytest.skip("no Chinese font is installed (fc-list :lang=zh): LibreOffice cannot draw the text")
+
+    def pages(pdf: Path) -> list[str]:
+        done = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+        return done.stdout.split("\f")[:-1]
+
+    return pages
