@@ -209,3 +209,15 @@ def test_register_prints_on_a4_with_repeated_headers(register):
     for ws in wb.worksheets[1:]:
         assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
         assert ws.print_title_rows == "$2:$2"
+
+
+def test_json_is_the_library_result(sample_county, tmp_path, capsys):
+    import json
+
+    from fangpin_xl.ledgers.register import followup_file
+
+    out = tmp_path / "r.xlsx"
+    assert main(["followup", str(sample_county.county), "-o", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == followup_file(sample_county.county, out).as_dict()
+    assert (printed["owe_now"], printed["visited_now"], printed["missed"], printed["open_problems"]) == (235, 234, 1, 4)

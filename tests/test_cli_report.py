@@ -255,3 +255,15 @@ def test_not_a_county_workbook(tmp_path, capsys):
     assert capsys.readouterr().err == (
         "错误：其他.xlsx：不是乡镇工作簿或县级汇总工作簿（没有找到工作表“监测户”、“救助”），无法用于统计。"
         "工作簿中的工作表：“Sheet”\n")
+
+
+def test_json_is_the_library_result(sample_county, history, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "r.xlsx"
+    assert main(["report", str(sample_county.county), "--history", str(history), "-o", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    library = report_file(sample_county.county, out, history=history).as_dict()
+    assert printed == library
+    assert (printed["figures"]["relief"], printed["base_year"], printed["townships"]) == (
+        479512.2, 2018, ["北皋镇", "双井镇", "德政镇", "魏城镇"])
