@@ -13,7 +13,7 @@ from xlsxwriter.workbook import Workbook
 from ..errors import InputError
 from ..files import scratch_folder
 from ..schema import Sheet
-from ..text import redact, shown_path
+from ..text import display_width, redact, shown_path
 from ..workbook.write import PAPER_A4, Formats, write_data_sheet
 
 #: Seconds LibreOffice may take to print one workbook.
@@ -48,8 +48,12 @@ def write_facts(wb: Workbook, formats: Formats, name: str, title: str,
     ws.set_row(0, 24)
     bold = wb.add_format({"bold": True, "valign": "top"})
     for row, (label, text) in enumerate(facts, start=2):
+        text = redact(text)
+        # Excel and LibreOffice keep a written row height: give wrapped text its lines (about 88
+        # display units, a Chinese character being two, fit the 90-wide column).
+        ws.set_row(row, 15 * max(1, -(-display_width(text) // 88)) + 3)
         ws.write_string(row, 0, label, bold)
-        ws.write_string(row, 1, redact(text), formats.wrap)
+        ws.write_string(row, 1, text, formats.wrap)
     ws.set_paper(PAPER_A4)
     if portrait:
         ws.set_portrait()
