@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "check_workbook": "checks", "CheckedWorkbook": "checks",
     "merge_workbooks": "merge", "screen_files": "screen", "fund_ledger_file": "fund_ledger",
     "write_township_workbook": "templates", "build_templates": "templates", "write_sample_county": "demo",
+    "followup_file": "ledgers.register", "notice_file": "ledgers.notices", "report_file": "ledgers.report",
 }
 
 __all__ = ["__version__", *_EXPORTS]

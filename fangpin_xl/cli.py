@@ -465,6 +465,91 @@ def fund(county_file, previous_file, opening, rural_population, policy_file, yea
     raise click.exceptions.Exit(result.exit_code)
 
 
+# -- the ledgers: followup, notice, report ------------------------------------------------------
+
+_WORKBOOK_ARGUMENT = click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="工作簿")
+
+
+@cli.command()
+@_WORKBOOK_ARGUMENT
+@click.option("--as-of", "as_of", callback=_as_of_date, metavar="日期",
+              help="统计基准日：统计该日所在年度中到该日为止的各季度（默认：工作簿的核查基准日）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="结果工作簿",
+              help="回访登记（.xlsx；默认在工作簿旁，名为“<工作簿名>-回访登记.xlsx”）。")
+@_POLICY_OPTION
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字。")
+def followup(file, as_of, output, policy_file, as_json):
+    """帮扶回访登记：按日历季度统计回访覆盖、本季度未回访、往季漏访、未解决问题和帮扶人负担。
+
+    \b
+    可用于乡镇工作簿，或 merge 生成的县级汇总工作簿（按乡镇、村、帮扶联系人分别统计）。
+    每户每个季度至少回访一次：1 月 5 日的回访管第一季度，下次应不晚于 6 月 30 日。
+    """
+    from .ledgers.register import followup_file, render_followup
+
+    result = followup_file(file, output, policy=policy_file, as_of=as_of)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_followup(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
+@cli.command()
+@_WORKBOOK_ARGUMENT
+@click.option("--township", metavar="乡镇", help="只生成该乡镇的公示名单。")
+@click.option("--village", metavar="村", help="只生成该村的公示名单。")
+@click.option("--start", callback=_as_of_date, metavar="日期",
+              help="公示开始日期（默认：案件登记的公示开始日期，各案件不同时为今天）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="结果工作簿",
+              help="公示名单（.xlsx；默认在工作簿旁，名为“<工作簿名>-公示名单.xlsx”）。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 打印为 PDF（未安装时提示，仍生成 .xlsx）。")
+@_POLICY_OPTION
+def notice(file, township, village, start, output, pdf, policy_file):
+    """村级公示名单：每村一张可直接打印的公示表（A4），不含身份证号、电话、银行账号和健康信息。
+
+    \b
+    列出状态为“已查勘”或“公示中”、尚未备案的救助案件：户主姓名、村、救助类别、拟救助金额；
+    公示期按参数表的公示天数（首尾两天都算），并写明异议受理单位、联系人、盖章和日期。
+    """
+    from .ledgers.notices import notice_file, render_notice
+
+    result = notice_file(file, output, township=township, village=village, start=start,
+                         policy=policy_file, pdf=pdf)
+    click.echo(render_notice(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="县级工作簿")
+@click.option("--history", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+              help="本县历年数据（.xlsx 或 .csv）：年度、返贫户数、返贫人数、致贫户数、致贫人数。")
+@click.option("--sqlite", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+              help="merge --sqlite 写出的历史数据库：补充各年度的监测户、已救助户和救助金额。")
+@click.option("--base-year", type=click.IntRange(1949, 2100), metavar="年份",
+              help="计算减少比例的基年（默认：历年数据的第一年）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="结果工作簿",
+              help="工作报告（.xlsx；默认在工作簿旁，名为“<工作簿名>-工作报告.xlsx”）。")
+@_POLICY_OPTION
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各项数字。")
+def report(file, history, sqlite, base_year, output, policy_file, as_json):
+    """全县工作报告：一页 A4 的全县概况、分乡镇数字、历年返贫致贫与减少比例，含图表。
+
+    \b
+    读取 merge 生成的县级汇总工作簿（也可用于单个乡镇工作簿）。减少比例 = (基年 − 本年) ÷ 基年，
+    保留两位小数；缺少年度或基年为 0 时在“说明”工作表列出，不计算该比例。
+    """
+    from .ledgers.report import render_report, report_file
+
+    result = report_file(file, output, history=history, sqlite=sqlite, base_year=base_year,
+                         policy=policy_file)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(result), nl=False)
+    raise click.exceptions.Exit(result.exit_code)
+
+
 def _progress_bar():
     """A callback drawing ``读取 12/30 东代固乡.xlsx`` on stderr."""
 

@@ -19,8 +19,10 @@ cell value:
 * the spending window is ``EDATE(核查基准日, −统计期) < 发生日期 <= 核查基准日``: an
   event exactly 12 months before the check date is outside, one a day later is
   inside, and one on the check date is inside;
-* last visit: the latest valid 回访日期 of the household; next visit due:
-  ``EDATE(last visit, 回访间隔)`` (the day clipped to the month's end);
+* last visit: the latest valid 回访日期 of the household; next visit due: the
+  last day of the calendar period (of ``回访间隔`` months: the quarter) after the
+  last visit's, or after the 纳入监测日期's when there was no visit
+  (``followup.visit_due_dates``; ``EOMONTH`` in the workbook);
 * deadline: 发现日期 + 救助程序时限 by ``workdays.add_workdays_series`` (the same
   day-index mechanism as the 日历 sheet); days left: working days from the check
   date to the deadline (calendar days in 自然日 mode), negative when overdue,
@@ -36,7 +38,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from . import rules, workdays
+from . import followup, rules, workdays
 from .columns import column_of as _get
 from .columns import excel_dates, excel_numbers
 from .keys import match_keys
@@ -87,8 +89,9 @@ def derive_households(
 
     Columns: medical, education, accident, industry (float; 0 when the household
     has no spending of that kind in the window), status, met_text, reasons (from
-    ``rules.check_households``), last_visit, next_visit_due (datetime64, NaT
-    when there was no visit). Rows without a 户编号 get NaN / "" / NaT.
+    ``rules.check_households``), last_visit (datetime64, NaT when there was no
+    visit), next_visit_due (``followup.visit_due_dates``: NaT without a visit and
+    without a 纳入监测日期). Rows without a 户编号 get NaN / "" / NaT.
     """
     keys = match_keys(_get(households, "household_no"))
     has_key = keys.notna().to_numpy(dtype=bool)
@@ -117,7 +120,10 @@ def derive_households(
     last = pd.Series(pd.to_datetime(last.to_numpy()), index=households.index).astype("datetime64[ns]")
     last[~has_key] = pd.NaT
     out["last_visit"] = last
-    out["next_visit_due"] = add_months_series(last, policy.visit_interval_months)
+    since = excel_dates(_get(households, "monitored_since")).dt.normalize()
+    due = followup.visit_due_dates(last.dt.normalize(), since, policy.visit_interval_months)
+    due[~has_key] = pd.NaT
+    out["next_visit_due"] = due
     return out[list(HOUSEHOLD_COLUMNS)]
 
 

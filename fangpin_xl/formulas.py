@@ -21,6 +21,10 @@ Formula notes (why they look the way they do):
   ``SUMPRODUCT(MAX((range=key)*dates))`` turns every household's result into
   #VALUE! as soon as one 回访日期 anywhere is text, because text times a
   number is an error and ``IF`` only filters arrays in an array formula;
+* the next visit is due by the last day of the calendar period (the quarter for
+  a 回访间隔 of 3 months) after the last visit's: ``EOMONTH(last, 2n−1−MOD(MONTH(last)−1, n))``
+  (``followup.next_visit_due``); a household never visited shows 未回访 and owes
+  its first visit by the end of the period after its 纳入监测日期's;
 * deadlines use the 日历 sheet's running working-day count (CAL_INDEX), the
   same mechanism as ``workdays.add_workdays_series``; a date outside the
   calendar's three years shows 超出日历范围.
@@ -42,6 +46,8 @@ from .text import column_letter
 FIRST_DATA_ROW = 3
 CALENDAR_NAMES = ("CAL_DATE", "CAL_WORKDAY", "CAL_INDEX")
 OUT_OF_CALENDAR = "超出日历范围"
+#: What 最近回访日期 shows for a household with no visit on record.
+NEVER_VISITED = "未回访"
 
 _GROUP_CODES = {group: f"g{i}" for i, group in enumerate(GROUPS, start=1)}
 _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_]")
@@ -66,8 +72,9 @@ class _Refs:
     def letter(sheet: Sheet, key: str) -> str:
         return column_letter([c.key for c in sheet.columns].index(key))
 
-    def cell(self, sheet: Sheet, key: str, row: int) -> str:
-        return f"${self.letter(sheet, key)}{row}"
+    @classmethod
+    def cell(cls, sheet: Sheet, key: str, row: int) -> str:
+        return f"${cls.letter(sheet, key)}{row}"
 
     def range(self, sheet: Sheet, key: str) -> str:
         col = self.letter(sheet, key)
@@ -113,17 +120,36 @@ def household_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str
     def last_visit(row: int) -> str:
         k = key(row)
         mine = f"({v_key}={k})*ISNUMBER({v_date})"
-        return f'{{=IF({k}="","",IF(SUM({mine})=0,"",MAX(IF({mine},{v_date}))))}}'
+        return f'{{=IF({k}="","",IF(SUM({mine})=0,"{NEVER_VISITED}",MAX(IF({mine},{v_date}))))}}'
+
+    def period_end(day: str) -> str:
+        # The last day of the calendar period (of `interval` months) after the day's period.
+        return f"EOMONTH({day},2*{interval}-1-MOD(MONTH({day})-1,{interval}))"
 
     def visit_due(row: int) -> str:
         last = refs.cell(HOUSEHOLDS, "last_visit", row)
-        return f'=IF(OR({key(row)}="",{last}=""),"",EDATE({last},{interval}))'
+        since = refs.cell(HOUSEHOLDS, "monitored_since", row)
+        return (f'=IF({key(row)}="","",IF(ISNUMBER({last}),{period_end(last)},'
+                f'IF(ISNUMBER({since}),{period_end(since)},"")))')
 
     formulas: dict[str, Callable[[int], str]] = {
         KIND_FIELDS[kind]: spending(kind) for kind in SPENDING_KINDS
     }
     formulas.update(status=status, met_text=met, last_visit=last_visit, next_visit_due=visit_due)
     return formulas
+
+
+def visit_overdue_rule(row: int = FIRST_DATA_ROW) -> str:
+    """The conditional-format formula (relative to ``row``) marking an overdue household on
+    监测户: monitored (风险状态 not 已消除), 下次回访到期 before the 核查基准日, or never
+    visited with no 纳入监测日期 to count from (``followup.visit_due``'s rule)."""
+    key = _Refs.cell(HOUSEHOLDS, "household_no", row)
+    risk = _Refs.cell(HOUSEHOLDS, "risk_status", row)
+    last = _Refs.cell(HOUSEHOLDS, "last_visit", row)
+    due = _Refs.cell(HOUSEHOLDS, "next_visit_due", row)
+    check = param_name(CHECK_DATE_KEY)
+    return (f'=AND({key}<>"",{risk}<>"已消除",OR(AND(ISNUMBER({due}),{due}<INT({check})),'
+            f'AND({last}="{NEVER_VISITED}",{due}="")))')
 
 
 def case_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str]]:

@@ -53,7 +53,7 @@ class Notice:
         return (
             f"经农户申请或部门信息比对发现、保险公司入户查勘，拟对以下 {len(self.rows)} 户给予防贫救助，"
             f"现予公示。公示期 {self.days} 天：自 {_day(self.start)} 至 {_day(self.end)}。"
-            f"如有异议，请在公示期内向{self.village}村民委员会或{self.township}人民政府反映"
+            f"如有异议，请在公示期内向{self.committee}或{self.township}人民政府反映"
             "（可书面或当面提出，请留下联系方式以便核实回复）。"
         )
 
@@ -62,16 +62,33 @@ class Notice:
         return "受理异议联系人：________________    联系电话：________________"
 
     @property
+    def dated(self) -> str:
+        """The date under the signature: the day the notice starts."""
+        return _day(self.start)
+
+    @property
     def signature(self) -> str:
-        return f"{self.village}村民委员会（盖章）        {self.township}人民政府（盖章）        年    月    日"
+        return f"{self.seals}        年    月    日"
+
+    @property
+    def seals(self) -> str:
+        return f"{self.committee}（盖章）        {self.township}人民政府（盖章）"
+
+    @property
+    def committee(self) -> str:
+        """东代固村 → 东代固村民委员会; 小周堡 → 小周堡村民委员会."""
+        return f"{self.village}{'民' if self.village.endswith('村') else '村民'}委员会"
 
 
 def _day(day: dt.date) -> str:
     return f"{day.year} 年 {day.month} 月 {day.day} 日"
 
 
-def notice_cases(checked: CheckedWorkbook) -> pd.DataFrame:
-    """The cases to publicise with their household's head, village, township and proposed relief."""
+def notice_cases(checked: CheckedWorkbook, townships: pd.Series | None = None) -> pd.DataFrame:
+    """The cases to publicise with their household's head, village, township and proposed relief.
+
+    ``townships`` (aligned with 监测户) replaces its 乡镇 column (the county workbook's 来源乡镇).
+    """
     cases, households = checked.sheet("cases"), checked.sheet("households")
     columns = ["township", "village", "head_name", "kind", "relief", "notice_start"]
     if cases is None or households is None or not len(cases.frame) or checked.households is None:
@@ -87,6 +104,8 @@ def notice_cases(checked: CheckedWorkbook) -> pd.DataFrame:
     hh_keys = checked.key("households")
     first = hh_keys.notna() & ~hh_keys.duplicated()
     table = households.frame[first.to_numpy()].set_axis(hh_keys[first].to_numpy(dtype=object))
+    if townships is not None:
+        table = table.assign(township=townships[first].to_numpy(dtype=object))
     rows = table.index.get_indexer(keys.to_numpy(dtype=object))
     found = rows >= 0
     if not found.any():
@@ -109,9 +128,10 @@ def notice_cases(checked: CheckedWorkbook) -> pd.DataFrame:
 
 
 def notices(checked: CheckedWorkbook, *, township: str | None = None, village: str | None = None,
-            start: dt.date | None = None, today: dt.date | None = None) -> list[Notice]:
+            start: dt.date | None = None, today: dt.date | None = None,
+            townships: pd.Series | None = None) -> list[Notice]:
     """One notice per village (only ``township`` / ``village`` when given), sorted by name."""
-    found = notice_cases(checked)
+    found = notice_cases(checked, townships)
     if township:
         found = found[found["township"] == township.strip()]
     if village:

@@ -278,6 +278,28 @@ class Number(Scalar):
 
 
 @dataclass(frozen=True)
+class Divisor(Number):
+    """A whole number of months that divides a year (calendar periods never straddle one)."""
+
+    def describe(self):
+        return f"能整除 12 的月数：{'、'.join(str(m) for m in _DIVISORS)}"
+
+    def _divides(self, value):
+        if value not in _DIVISORS:
+            raise Bad(f"应为能整除 12 的月数（{'、'.join(str(m) for m in _DIVISORS)}），现为 {number_text(value)}")
+        return value
+
+    def from_toml(self, raw):
+        return self._divides(super().from_toml(raw))
+
+    def from_cell(self, raw):
+        return self._divides(super().from_cell(raw))
+
+
+_DIVISORS = (1, 2, 3, 4, 6, 12)
+
+
+@dataclass(frozen=True)
 class Choice(Scalar):
     options: tuple[str, ...]
 

@@ -3,7 +3,8 @@
 It runs what a county office does, through the same CLI a user types:
 write a sample county, validate the township workbooks (the sample carries
 planted mistakes, so validation is expected to find errors: exit code 1),
-then consolidate them into the county workbook.
+consolidate them into the county workbook, then make the follow-up register,
+the village notices and the county report from it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         ("校验乡镇工作簿", ["validate", str(townships), "--annotate", str(base / "标注")], {0, 1}),
         ("汇总为县级工作簿", ["merge", str(townships), "-o", str(county), "--quiet",
                              "--sqlite", str(base / "历史.sqlite")], {0, 1}),
+        ("帮扶回访登记", ["followup", str(county), "-o", str(base / "回访登记.xlsx")], {0, 1}),
+        ("村级公示名单", ["notice", str(county), "-o", str(base / "公示名单.xlsx")], {0}),
+        ("全县工作报告", ["report", str(county), "--sqlite", str(base / "历史.sqlite"),
+                       "-o", str(base / "工作报告.xlsx")], {0, 1}),
     ]
     for title, args, expected in steps:
         print(f"\n=== {title}：fangpin-xl {' '.join(args)}")

@@ -23,6 +23,8 @@ ID = "id"
 PHONE = "phone"
 YESNO = "yesno"
 TYPES = (TEXT, INTEGER, MONEY, DATE, MONTH, CHOICE, ID, PHONE, YESNO)
+#: A share (0.9833 shown 98.33%): only in the sheets the ledgers write, never read.
+PERCENT = "percent"
 
 #: Types that are read and written as text, never as numbers.
 TEXT_TYPES = (TEXT, CHOICE, ID, PHONE)

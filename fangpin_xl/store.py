@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .fund import to_fen
 
 YEAR_COLUMN = "年度"
 
@@ -251,3 +252,39 @@ def _text(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return str(int(value))
     return str(value)
+
+
+def yearly_figures(sqlite_path: str | Path) -> pd.DataFrame:
+    """Per year the history holds: 监测户 (``households``), those judged 符合 (``verified``),
+    households with a case 已支付 (``helped``) and the 救助金额 of those cases (``relief``,
+    yuan, summed in fen; amounts kept as text are left out). Raises ``InputError`` when the
+    file is not a history ``merge --sqlite`` wrote."""
+    path = Path(sqlite_path)
+    if not path.is_file():
+        raise InputError(f"找不到历史数据库 {path}。")
+    try:
+        con = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"无法打开历史数据库 {path}：{exc}") from None
+    year, hh, cases = quote(YEAR_COLUMN), quote("监测户"), quote("救助")
+    try:
+        households = pd.read_sql_query(
+            f"SELECT {year} AS year, COUNT(*) AS households, "
+            f"SUM(CASE WHEN {quote('资格判定')} = '符合' THEN 1 ELSE 0 END) AS verified "
+            f"FROM {hh} WHERE {quote('户编号')} IS NOT NULL GROUP BY {year}", con)
+        paid = pd.read_sql_query(
+            f"SELECT {year} AS year, {quote('来源乡镇')} AS township, {quote('户编号')} AS number, "
+            f"CASE WHEN typeof({quote('救助金额')}) IN ('integer', 'real') THEN {quote('救助金额')} END AS amount "
+            f"FROM {cases} WHERE {quote('状态')} = '已支付'", con)
+    except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+        raise InputError(f"{path} 不是 merge --sqlite 写出的历史数据库（{exc}）。") from None
+    finally:
+        con.close()
+    amounts = paid["amount"].to_numpy(dtype=np.float64)
+    fen = np.where(np.isfinite(amounts), to_fen(np.nan_to_num(amounts)), 0).astype(np.int64)
+    paid = paid.assign(fen=fen, household=paid["township"].astype(str) + "／" + paid["number"].astype(str))
+    per_year = paid.groupby("year").agg(helped=("household", "nunique"), relief=("fen", "sum"))
+    out = households.set_index("year").join(per_year, how="outer").fillna(0)
+    out = out.astype(np.int64).reset_index()
+    out["relief"] = out["relief"] / 100
+    return out[["year", "households", "verified", "helped", "relief"]]

@@ -26,11 +26,14 @@ from xlsxwriter.workbook import Workbook
 from . import workdays
 from .derive import default_check_date
 from .errors import InputError
+from .followup import next_visit_due, period_rule_text
 from .formulas import (
     CALENDAR_NAMES,
+    NEVER_VISITED,
     case_formulas,
     household_formulas,
     param_name,
+    visit_overdue_rule,
 )
 from .keys import match_keys
 from .policy import Policy, policy_rows
@@ -113,6 +116,7 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
     unit = policy.deadline_mode
     window = policy.spending_window_months
     interval = policy.visit_interval_months
+    due_example = next_visit_due(pd.Series([pd.Timestamp(policy.year, 1, 5)]), interval).iloc[0]
     computed_hh = "、".join(f"“{c.header}”" for c in HOUSEHOLDS.computed_columns)
     computed_cases = "、".join(f"“{c.header}”" for c in CASES.computed_columns)
     sheet_lines = [
@@ -160,9 +164,14 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
          "状态为“已支付”或“已终止”的案件不再显示。", None),
         ("", None),
         ("五、帮扶回访", formats.title),
-        (f"  帮扶联系人每户至少每 {interval} 个月{'（每季度）' if interval == 3 else ''}回访一次，检查吃穿不愁、义务教育、基本医疗、"
-         "住房安全和饮水安全；帮扶人解决不了的问题上报村两委或乡镇。", None),
-        (f"  “下次回访到期”= 最近回访日期 + {interval} 个月。", None),
+        (f"  帮扶联系人对每户{period_rule_text(interval)}至少回访一次（按日历计，"
+         f"{'1–3 月、4–6 月、7–9 月、10–12 月各一次' if interval == 3 else f'每 {interval} 个月为一期'}），"
+         "检查吃穿不愁、义务教育、基本医疗、住房安全和饮水安全；帮扶人解决不了的问题上报村两委或乡镇。", None),
+        (f"  “最近回访日期”：帮扶表中该户最近一次回访；没有回访记录的显示“{NEVER_VISITED}”。", None),
+        ("  “下次回访到期”：最近回访所在" + ("季度" if interval == 3 else "期") + "的下一"
+         + ("季度" if interval == 3 else "期") + f"最后一天（例如 1 月 5 日回访，下次应不晚于 {due_example.month} 月 "
+         f"{due_example.day} 日）；"
+         "从未回访的，按“纳入监测日期”计算首次回访期限。已逾期的户（风险已消除的除外）两列标红。", None),
         ("", None),
         (f"核查基准日：{check_date.isoformat()}（可在“{POLICY_SHEET}”表修改）。", None),
     ]
@@ -208,6 +217,17 @@ def _write_policy(wb: Workbook, formats: Formats, policy: Policy, check_date: dt
         wb.define_name(names[i], f"='{POLICY_SHEET}'!$C${row + 1}")
     ws.freeze_panes(HEADER_ROWS, 0)
     ws.protect()
+
+
+def _mark_overdue_visits(wb: Workbook, formats: Formats, rows: int) -> None:
+    """Overdue households' 最近回访日期 and 下次回访到期 cells in red (``visit_overdue_rule``)."""
+    ws = wb.get_worksheet_by_name(HOUSEHOLDS.name)
+    columns = [c.key for c in HOUSEHOLDS.columns]
+    first_col, last_col = columns.index("last_visit"), columns.index("next_visit_due")
+    last_row = HEADER_ROWS + max(rows, 1) - 1
+    ws.conditional_format(HEADER_ROWS, first_col, last_row, last_col, {
+        "type": "formula", "criteria": visit_overdue_rule(FIRST_DATA_ROW), "format": formats.warning,
+    })
 
 
 def _write_calendar(wb: Workbook, formats: Formats, policy: Policy) -> None:
@@ -281,6 +301,7 @@ def write_township_workbook(
                 prepared_rows=counts[sheet.key],
                 protect_header=True,
             )
+        _mark_overdue_visits(wb, formats, counts[HOUSEHOLDS.key])
         _write_calendar(wb, formats, policy)
         wb.close()
     return path

@@ -46,6 +46,16 @@ _CENTS = [""] + [("." + f"{c:02d}").rstrip("0") for c in range(1, 100)]
 _SUFFIX_TABLES: dict[str, np.ndarray] = {}
 
 
+def percent_text(fraction: float | None) -> str:
+    """A share as a percentage with two decimals (0.8378 → "83.78%", 0.1 → "10.00%"), halves
+    away from zero; "—" when there is none (NaN or None)."""
+    if fraction is None or not np.isfinite(float(fraction)):
+        return "—"
+    hundredths = int(np.floor(abs(round(float(fraction) * 10000, 6)) + 0.5))
+    sign = "-" if fraction < 0 and hundredths else ""
+    return f"{sign}{hundredths // 100}.{hundredths % 100:02d}%"
+
+
 def _cents_table(suffix: str) -> np.ndarray:
     """The 100 fen endings (".01" … ".99", "" for whole yuan), each followed by ``suffix``."""
     table = _SUFFIX_TABLES.get(suffix)

@@ -189,8 +189,14 @@ def add_months(d: dt.date, n: int) -> dt.date:
 
 
 def next_visit_due(last_visit: dt.date, *, policy: Policy) -> dt.date:
-    """The date the next follow-up visit is due."""
-    return add_months(last_visit, policy.visit_interval_months)
+    """The date the next follow-up visit is due: the last day of the calendar period of
+    ``policy.visit_interval_months`` months after the last visit's (quarters: a visit on
+    01-05 covers Q1, the next is due by 06-30); ``followup.next_visit_due`` over columns."""
+    d = _as_date(last_visit)
+    months = int(policy.visit_interval_months)
+    after_next = ((d.year * 12 + d.month - 1) // months + 2) * months
+    year, month = divmod(after_next, 12)
+    return dt.date(year, month + 1, 1) - _ONE_DAY
 
 
 # -- the working-day table ------------------------------------------------------

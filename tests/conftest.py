@@ -79,3 +79,56 @@ def soffice(tmp_path_factory) -> Callable[[Path], Path]:
         return recalculate(executable, Path(path), out_dir, profile, to=to)
 
     return run
+
+
+class SampleCounty:
+    """The sample county (4 townships × 60 households, seed 0) and its county workbook."""
+
+    def __init__(self, root: Path):
+        import datetime as dt
+
+        from fangpin_xl.demo import write_sample_county
+        from fangpin_xl.merge import merge_workbooks
+        from fangpin_xl.policy import Policy
+
+        self.townships = root / "乡镇工作簿"
+        self.sample = write_sample_county(self.townships, townships=4, households=60, seed=0,
+                                          policy=Policy(year=2020))
+        self.county = root / "魏县汇总.xlsx"
+        self.sqlite = root / "历史.sqlite"
+        self.merge = merge_workbooks([self.townships], self.county, jobs=1, today=dt.date(2021, 1, 15),
+                                     sqlite=self.sqlite)
+
+    def township(self, name: str) -> Path:
+        return self.sample.workbooks[name]
+
+
+@pytest.fixture(scope="session")
+def sample_county(tmp_path_factory) -> SampleCounty:
+    """The sample county merged once for the ledgers' tests (read-only: copy before changing)."""
+    return SampleCounty(tmp_path_factory.mktemp("ledgers"))
+
+
+def _chinese_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def pdf_pages() -> Callable[[Path], list[str]]:
+    """A function: PDF path → the text of each page (pdftotext). Skips, saying why, where
+    poppler-utils or a Chinese font (LibreOffice draws boxes without one) is missing."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("poppler-utils (pdftotext, pdftoppm) is not installed: the rendered pages are not checked")
+    if not _chinese_font():
+        pytest.skip("no Chinese font is installed (fc-list :lang=zh): LibreOffice cannot draw the text")
+
+    def pages(pdf: Path) -> list[str]:
+        done = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+        return done.stdout.split("\f")[:-1]
+
+    return pages

@@ -184,8 +184,8 @@ def test_last_visit_and_next_due():
     })
     result = derive_households(households(["H1", "H2", "H3"]), None, visits, policy=POLICY, check_date=CHECK)
     assert result["last_visit"].tolist()[:2] == [T("2020-11-30"), T("2020-05-31")]
-    # EDATE clips the day: 11-30 + 3 months is 2021-02-28; 05-31 + 3 is 08-31.
-    assert result["next_visit_due"].tolist()[:2] == [T("2021-02-28"), T("2020-08-31")]
+    # The calendar quarter after the last visit's: 11-30 (Q4) → 2021-03-31; 05-31 (Q2) → 09-30.
+    assert result["next_visit_due"].tolist()[:2] == [T("2021-03-31"), T("2020-09-30")]
     assert pd.isna(result.loc[2, "last_visit"]) and pd.isna(result.loc[2, "next_visit_due"])
     assert result["last_visit"].dtype == "datetime64[ns]"
 

@@ -40,8 +40,8 @@ def test_importing_the_package_does_not_import_pandas():
 def test_the_core_and_the_checks_import_no_writer_and_no_file_reader():
     """The Excel functions run where only pure-Python packages and pandas exist (xlwings Lite)."""
     code = ("import sys, fangpin_xl.derive, fangpin_xl.checks, fangpin_xl.rules, fangpin_xl.relief, "
-            "fangpin_xl.workbook.read, fangpin_xl.notice, fangpin_xl.ledger, fangpin_xl.formulas, fangpin_xl.excel.udfs, "
-            "fangpin_xl.excel.scripts; "
+            "fangpin_xl.workbook.read, fangpin_xl.notice, fangpin_xl.ledger, fangpin_xl.formulas, "
+            "fangpin_xl.excel.udfs, fangpin_xl.excel.scripts, fangpin_xl.followup_register, fangpin_xl.indicators; "
             "print(sorted(m for m in ('xlsxwriter', 'python_calamine', 'openpyxl', 'click') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -18,6 +18,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from fangpin_xl import merge
+from fangpin_xl.checks import check_workbook
 from fangpin_xl.demo import write_sample_county
 from fangpin_xl.errors import FangpinError, InputError
 from fangpin_xl.ids import make_id, mask_id
@@ -32,11 +33,12 @@ from fangpin_xl.merge import (
     merge_workbooks,
     render_summary,
 )
-from fangpin_xl.policy import Policy
-from fangpin_xl.schema import SHEETS
+from fangpin_xl.policy import Policy, policy_from_values
+from fangpin_xl.schema import CHECK_DATE_KEY, POLICY_SHEET, SHEETS
 from fangpin_xl.store import history_years, read_history
 from fangpin_xl.validate import validate_paths
 from fangpin_xl.workbook import discover
+from fangpin_xl.workbook.read import read_workbook
 
 TODAY = dt.date(2021, 1, 15)
 DATA_SHEETS = [s.name for s in SHEETS]
@@ -137,9 +139,22 @@ def damaged_township(path: Path) -> Path:
 def test_sample_county_sheets_in_order(merged):
     result, sheets = merged
     assert list(sheets) == [SUMMARY_SHEET, *DATA_SHEETS, ISSUES_SHEET, VIOLATIONS_SHEET, DUPLICATES_SHEET,
-                            SOURCES_SHEET, REJECTED_SHEET]
+                            SOURCES_SHEET, REJECTED_SHEET, POLICY_SHEET]
     assert result.exit_code == 1  # the sample county carries planted errors
     assert [f.township for f in result.merged] == ["北皋镇", "双井镇", "德政镇", "魏城镇"]
+
+
+def test_county_workbook_carries_its_policy_and_check_date(merged):
+    result, _sheets = merged
+    data = read_workbook(result.output)
+    assert data.policy_sheet == POLICY_SHEET
+    assert policy_from_values(data.policy_values) == result.policy
+    assert data.policy_values[CHECK_DATE_KEY] == dt.date(2020, 12, 31)
+    assert result.check_date == dt.date(2020, 12, 31)
+    assert {f.check_date for f in result.merged} == {dt.date(2020, 12, 31)}
+    checked = check_workbook(data, today=TODAY)
+    assert (checked.basis.source, checked.check_date) == ("workbook", dt.date(2020, 12, 31))
+    assert [i for i in checked.issues if i.sheet == POLICY_SHEET] == []
 
 
 def test_row_accounting_adds_up(sample, merged):

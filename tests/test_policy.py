@@ -24,6 +24,7 @@ from fangpin_xl.policy_codecs import (
     AreaCodes,
     Choice,
     DateList,
+    Divisor,
     IncomeThreshold,
     Number,
     Payout,
@@ -464,6 +465,10 @@ def violations(p):
         if c.integer:
             yield (_in_section(p, f"{p.name} = {c.low + 0.5}"), {p.key: c.low + 0.5}, *same,
                    f"应为 {c.low} 到 {c.high} 之间的整数，现为 {number_text(c.low + 0.5)}")
+        if isinstance(c, Divisor):
+            # Calendar periods must not straddle a year.
+            yield (_in_section(p, f"{p.name} = 5"), {p.key: 5}, *same,
+                   "应为能整除 12 的月数（1、2、3、4、6、12），现为 5")
     elif isinstance(c, Choice):
         yield (_in_section(p, f'{p.name} = "周"'), {p.key: "周"}, *same,
                f"可选值为 {'、'.join(c.options)}，现为 '周'")

@@ -146,7 +146,10 @@ def test_computed_columns_are_formulas_in_every_prepared_row(book):
         "-P_followup_spending_window_months))*('支出'!$E$3:$E$3002<=P_check_date),"
         "'支出'!$F$3:$F$3002),2))"
     )
-    assert hh["W3"].value == '=IF(OR($A3="",$V3=""),"",EDATE($V3,P_followup_visit_interval_months))'
+    interval = "P_followup_visit_interval_months"
+    assert hh["W3"].value == (
+        f'=IF($A3="","",IF(ISNUMBER($V3),EOMONTH($V3,2*{interval}-1-MOD(MONTH($V3)-1,{interval})),'
+        f'IF(ISNUMBER($M3),EOMONTH($M3,2*{interval}-1-MOD(MONTH($M3)-1,{interval})),"")))')
     # Only functions Excel 2010, WPS and LibreOffice all have.
     for row in (3,):
         texts = [hh.cell(row, c).value for c in range(16, 24)] + [book["救助"].cell(row, c).value
@@ -214,6 +217,14 @@ def test_calendar_sheet(book):
     assert rows[dt.date(2020, 5, 1)][0] == 0 and rows[dt.date(2020, 5, 9)][0] == 1
     assert rows[dt.date(2020, 5, 22)][1] - rows[dt.date(2020, 4, 29)][1] == 15
     assert ws.protection.sheet is True
+
+
+def test_overdue_households_are_marked_red(book):
+    # 最近回访日期 (V) and 下次回访到期 (W) of every prepared row, by the rule followup applies.
+    rules = book["监测户"].conditional_formatting
+    found = {str(cf.sqref): [r.formula for r in cf.rules] for cf in rules}
+    assert found["V3:W2002"] == [[
+        'AND($A3<>"",$N3<>"已消除",OR(AND(ISNUMBER($W3),$W3<INT(P_check_date)),AND($V3="未回访",$W3="")))']]
 
 
 # -- the committed template ---------------------------------------------------------------

@@ -18,11 +18,13 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from fangpin_xl.checks import check_workbook
 from fangpin_xl.derive import derive_cases, derive_households
-from fangpin_xl.formulas import OUT_OF_CALENDAR
+from fangpin_xl.formulas import NEVER_VISITED, OUT_OF_CALENDAR
 from fangpin_xl.policy import GROUPS, KIND_FIELDS, Policy, SpendingRule
 from fangpin_xl.schema import CASES, HOUSEHOLDS
 from fangpin_xl.templates import calendar_span, write_township_workbook
+from fangpin_xl.workbook.read import read_workbook
 
 T = pd.Timestamp
 DEFAULT = Policy()
@@ -74,9 +76,10 @@ def sample_frames(policy: Policy, check: dt.date) -> dict[str, pd.DataFrame]:
     household("G1-none", "脱贫不稳定户", None)
     events.append(("G1-none", "因病", inside, 9000.0))
     household("TXT-income", "边缘易致贫户", "不详")
-    household("UNKNOWN", "一般农户", 1000.0)
-    household("NO-GROUP", None, 1000.0)
-    household("SPACES", " 边缘易致贫户 ", 1000.0)
+    # 纳入监测日期 gives the first visit's due date of households never visited (text: none).
+    household("UNKNOWN", "一般农户", 1000.0, monitored_since=T("2020-02-29"))
+    household("NO-GROUP", None, 1000.0, monitored_since="2020.5.31")
+    household("SPACES", " 边缘易致贫户 ", 1000.0, monitored_since=T("2019-11-30 10:00"))
     events.append(("SPACES", "因病", inside, 20000.0))
     # Window edges: exactly the window length before the check date is outside.
     household("EDGE", "脱贫不稳定户", 100.0)
@@ -217,13 +220,23 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
         exceptions[(r, "deadline")] = OUT_OF_CALENDAR
         exceptions[(r, "days_left")] = ""
 
+    # A household with no visit shows 未回访 where Python has no date.
+    never = [r for r in range(len(households))
+             if pd.notna(frames["households"]["household_no"].iloc[r]) and pd.isna(households["last_visit"].iloc[r])]
+    assert len(never) >= 10
+    visits_shown = {(r, "last_visit"): NEVER_VISITED for r in never}
     mismatches = compare(HOUSEHOLDS, frames["households"], households, ROWS["households"], hh_kinds,
-                         book.get_sheet_by_name("监测户").to_python(), exceptions=None)
+                         book.get_sheet_by_name("监测户").to_python(), exceptions=visits_shown)
     mismatches += compare(CASES, frames["cases"], cases, ROWS["cases"], case_kinds,
                           book.get_sheet_by_name("救助").to_python(), exceptions=exceptions)
     assert not mismatches, f"{len(mismatches)} cells differ:\n" + "\n".join(mismatches)
+    # What the formulas show (未回访, 超出日历范围) is read back as nothing anyone entered.
+    computed = {c.header for spec in (HOUSEHOLDS, CASES) for c in spec.computed_columns}
+    read_back = check_workbook(read_workbook(recalculated), today=dt.date(2021, 1, 10))
+    assert [i for i in read_back.issues if i.column in computed] == []
 
     # The comparison is not vacuous: every status, visits, deadlines and overdue cases occur.
     assert set(households["status"]) >= {"符合", "不符合", "资料不全", ""}
     assert households["last_visit"].notna().sum() >= 20
+    assert households.loc[[r for r in never], "next_visit_due"].notna().sum() == 2
     assert (cases["days_left"].dropna() < 0).any() and (cases["days_left"].dropna() > 0).any()

@@ -369,8 +369,8 @@ def test_orphan_row(tmp_path):
         ("orphan_row", "error", "帮扶", "A4", 4, "户编号", "H9"),
     ]
     assert found[0].message == (
-        "纳入监测日期 2020-01-15 以来没有回访记录（每户每 3 个月至少回访一次）：请安排帮扶人回访，"
-        "并在“帮扶”表登记。"
+        "纳入监测日期 2020-01-15 以来没有回访记录（每户每个季度至少回访一次，首次回访应不晚于 2020-06-30）"
+        "：请安排帮扶人回访，并在“帮扶”表登记。"
     )
 
 
@@ -563,12 +563,18 @@ def test_calendar_fallback_until_the_year_is_declared_complete(tmp_path):
 # -- visits ----------------------------------------------------------------------------------------------
 
 def test_visit_overdue(tmp_path):
-    issue = only(workbook(tmp_path, setter("visits", 1, "visit_date", D("2020-09-01"))))
+    # No visit in the third quarter: the Q2 visit's follow-up was due by 09-30.
+    issue = only(workbook(tmp_path, setter("visits", 1, "visit_date", D("2020-06-30"))))
     assert where(issue) == ("visit_overdue", "warning", "监测户", "A4", 4, "户编号", "H2")
     assert issue.message == (
-        "最近回访 2020-09-01，下次回访应不晚于 2020-12-01，核查基准日 2020-12-31 已逾期"
+        "最近回访 2020-06-30，下次回访应不晚于 2020-09-30（每户每个季度至少回访一次），核查基准日 2020-12-31 已逾期"
         "：请安排帮扶人回访，并在“帮扶”表登记。"
     )
+
+
+def test_a_visit_in_the_previous_quarter_is_in_time(tmp_path):
+    # 09-01 is in Q3: the next visit is due by 12-31, the check date itself.
+    assert issues_of(workbook(tmp_path, setter("visits", 1, "visit_date", D("2020-09-01")))) == []
 
 
 def test_visit_problem_open(tmp_path):
@@ -616,10 +622,12 @@ def test_rules_follow_the_workbook_policy(tmp_path):
 
 
 def test_check_date_from_the_policy_sheet(tmp_path):
-    path = workbook(tmp_path, check_date=dt.date(2021, 3, 15))
+    # Both Q4 visits cover 2020-Q4; the next ones were due by 2021-03-31.
+    assert issues_of(workbook(tmp_path, check_date=dt.date(2021, 3, 31))) == []
+    path = workbook(tmp_path, check_date=dt.date(2021, 4, 1))
     found = issues_of(path)
     assert [(i.code, i.cell) for i in found] == [("visit_overdue", "A3"), ("visit_overdue", "A4")]
-    assert "核查基准日 2021-03-15 已逾期" in found[0].message
+    assert "核查基准日 2021-04-01 已逾期" in found[0].message
 
 
 def test_policy_invalid(tmp_path):

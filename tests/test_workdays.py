@@ -293,8 +293,12 @@ def test_add_months_matches_pandas_dateoffset(start, months):
 
 
 def test_next_visit_due():
-    assert next_visit_due(D(2020, 11, 30), policy=WORK) == D(2021, 2, 28)
-    assert next_visit_due(D(2020, 1, 15), policy=replace(WORK, visit_interval_months=1)) == D(2020, 2, 15)
+    # Calendar periods: the end of the quarter (or month, half-year) after the last visit's.
+    assert next_visit_due(D(2020, 11, 30), policy=WORK) == D(2021, 3, 31)
+    assert next_visit_due(D(2020, 1, 5), policy=WORK) == D(2020, 6, 30)
+    assert next_visit_due(D(2020, 1, 15), policy=replace(WORK, visit_interval_months=1)) == D(2020, 2, 29)
+    assert next_visit_due(D(2020, 7, 1), policy=replace(WORK, visit_interval_months=6)) == D(2021, 6, 30)
+    assert next_visit_due(D(2020, 7, 1), policy=replace(WORK, visit_interval_months=12)) == D(2021, 12, 31)
 
 
 # -- properties ------------------------------------------------------------------------

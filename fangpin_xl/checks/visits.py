@@ -1,4 +1,4 @@
-"""Follow-up visits (``followup``): households overdue, problems left open."""
+"""Follow-up visits (``followup``): households overdue by the calendar-quarter rule, problems left open."""
 
 from __future__ import annotations
 
@@ -27,4 +27,4 @@ def visit_problem_open(ctx: Context) -> list[Issue]:
     households, visits = ctx.sheet("households"), ctx.sheet("visits")
     if households is None or visits is None or ctx.households is None:
         return []
-    return finding_issues(ctx, visits, followup.problem_findings(visits.frame))
+    return finding_issues(ctx, visits, followup.problem_findings(visits.frame, ctx.key("visits")))

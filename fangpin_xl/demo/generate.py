@@ -194,7 +194,7 @@ def county_frames(data: CountyData) -> dict[str, pd.DataFrame]:
         **{key: np.where(visits.answers[:, i], "是", "否").astype(object)
            for i, key in enumerate(GUARANTEE_KEYS)},
         "problem": np.where(problem, texts[visits.problem_kind, 0], None),
-        "action": np.where(problem, texts[visits.problem_kind, 1], None),
+        "action": np.where(problem & ~visits.awaiting, texts[visits.problem_kind, 1], None),
         "escalated_to": np.where(problem, texts[visits.problem_kind, 2], "无"),
     })
     aid = data.aid

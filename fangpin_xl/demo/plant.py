@@ -12,7 +12,6 @@ import pandas as pd
 from .. import schema
 from ..schema import SHEETS_BY_KEY
 from ..text import cell_text
-from ..workdays import add_months
 from .households import SparePeople
 from .model import PLANTED_CODES, SampleTownship
 from .spec import CountySpec
@@ -261,14 +260,19 @@ class _Planter:
         mine = (visits["household_no"] == number).to_numpy()
         if not mine.any():
             return False
+        # The last visit 20 days before the previous calendar period began: that period
+        # had no visit, so the next visit was due by its last day, before the check date.
         interval = self.spec.policy.visit_interval_months
-        limit = pd.Timestamp(add_months(self.spec.check_date, -interval)) - pd.Timedelta(days=20)
+        check = self.spec.check_date
+        current = (check.year * 12 + check.month - 1) // interval
+        year, month = divmod((current - 1) * interval, 12)
+        limit = pd.Timestamp(year, month + 1, 1) - pd.Timedelta(days=20)
         shift = visits.loc[mine, "visit_date"].max() - limit
         visits.loc[mine, "visit_date"] = visits.loc[mine, "visit_date"] - shift
         households.at[row, "monitored_since"] = households.at[row, "monitored_since"] - shift
         last = visits.loc[mine, "visit_date"].max()
         self._record("visit_overdue", t, "households", row, "household_no", number,
-                     f"最近回访 {last.date().isoformat()}，超过 {interval} 个月未回访",
+                     f"最近回访 {last.date().isoformat()}，上一{'季度' if interval == 3 else '回访周期'}没有回访",
                      last_visit=last.date().isoformat())
         return True
 

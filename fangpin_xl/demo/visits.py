@@ -45,9 +45,15 @@ _AID_PAY = {"转移就业": (2500, 4500), "扶贫微工厂": (1500, 2500), "公�
 
 # -- follow-up visits --------------------------------------------------------------
 
+def _month_days(months: np.ndarray) -> np.ndarray:
+    """Day numbers of the first day of months counted from January of the year 0."""
+    return (np.asarray(months, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype(
+        "datetime64[D]").astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Visits:
-    """The visits of the last year, oldest first within each household."""
+    """The visits of the year, one per calendar period, oldest first within each household."""
 
     household: IntArray
     day: IntArray
@@ -56,6 +62,8 @@ class Visits:
     problem: BoolArray
     #: Index into ``VISIT_PROBLEMS``; meaningful where ``problem``.
     problem_kind: IntArray
+    #: Problems escalated and still awaiting an answer (no measure recorded).
+    awaiting: BoolArray
 
 
 @dataclass(frozen=True)
@@ -73,25 +81,38 @@ class Monitoring:
 def make_visits(spec: CountySpec, rng: np.random.Generator, households: Households,
                 income: FloatArray, eligibility: Eligibility,
                 cases: Cases) -> tuple[Visits, Monitoring]:
-    """Visits within the policy's interval of each other, the latest within the interval
-    before the check date; monitoring began before the first visit and the first case."""
+    """One visit in each calendar period (of the policy's interval: the quarter) of the year
+    up to the check date, the latest in the check date's own period; monitoring began
+    before the first visit and the first case. A few visits find a problem: earlier ones
+    record the measure taken (and the next visit finds the guarantee met), a problem on a
+    household's latest visit is escalated and still awaits an answer."""
     count = households.count
     interval = spec.policy.visit_interval_months
     per = max(1, 12 // interval)
     span = spec.check_day - day_number(add_months(spec.check_date, -interval))
-    latest = spec.check_day - rng.integers(3, max(span - 5, 4), count)
-    gaps = np.floor(rng.uniform(0.6, 0.9, (count, per - 1)) * span).astype(np.int64)
-    back = np.concatenate([np.zeros((count, 1), np.int64), np.cumsum(gaps, axis=1)], axis=1)
-    days = (latest[:, None] - back)[:, ::-1].ravel()  # oldest first
+    latest_draw = rng.integers(3, max(span - 5, 4), count)
+    gaps = rng.uniform(0.6, 0.9, (count, per - 1))
+    # The periods of the year ending with the check date's, as day numbers of their bounds.
+    check_month = spec.check_date.year * 12 + spec.check_date.month - 1
+    current = check_month // interval
+    periods = np.arange(current - per + 1, current + 1)
+    starts = _month_days(periods * interval)
+    ends = _month_days((periods + 1) * interval) - 1
+    # Earlier periods: anywhere inside; the check date's period: up to 3 days before it.
+    inside = np.floor((gaps - 0.6) / 0.3 * (ends[:-1] - starts[:-1] + 1)).astype(np.int64)
+    earlier = starts[:-1] + np.minimum(inside, ends[:-1] - starts[:-1])
+    room = max(spec.check_day - 3 - int(starts[-1]) + 1, 1)
+    latest = spec.check_day - 3 - (latest_draw - 3) % room
+    days = np.concatenate([earlier, latest[:, None]], axis=1).ravel()  # oldest first
     total = count * per
     hh = np.repeat(np.arange(count), per)
     is_latest = np.tile(np.arange(per) == per - 1, count)
     answers = np.ones((total, len(GUARANTEE_KEYS)), dtype=bool)
-    # Only earlier visits find problems; the latest finds every guarantee met.
-    problem = (rng.random(total) < 0.03) & ~is_latest
+    problem = rng.random(total) < 0.03
     which = rng.integers(0, len(GUARANTEE_KEYS), total)
     answers[problem, which[problem]] = False
-    visits = Visits(household=hh, day=days, answers=answers, problem=problem, problem_kind=which)
+    visits = Visits(household=hh, day=days, answers=answers, problem=problem, problem_kind=which,
+                    awaiting=problem & is_latest)
 
     first_visit = days.reshape(count, per)[:, 0]
     first_case = np.full(count, np.iinfo(np.int64).max)

@@ -1,4 +1,4 @@
-"""The county workbook: the data sheets, 问题, 逾期与违规, 重复, 来源, 未入库 and 汇总.
+"""The county workbook: the data sheets, 问题, 逾期与违规, 重复, 来源, 未入库, 参数 and 汇总.
 
 Every table except the data sheets is first a ``Table`` of rows (the same
 rows go into the SQLite history, ``history.py``), then written here.
@@ -41,12 +41,14 @@ from ..issues import ERROR, ISSUE_HEADERS, WARNING, count_by_severity
 from ..policy import GROUPS
 from ..schema import (
     CASE_STAGES,
+    CHECK_DATE_KEY,
     DATE,
     ID,
     INTEGER,
     MONEY,
     MONTH,
     PHONE,
+    POLICY_SHEET,
     SHEETS,
     TEXT_TYPES,
     YESNO,
@@ -465,6 +467,8 @@ def write_county(result: MergeResult, merged: list[Outcome], tables: list[Table]
                 raise RuntimeError(f"row accounting broken for {spec.key}")
         for name in (ISSUES_SHEET, VIOLATIONS_SHEET, DUPLICATES_SHEET, SOURCES_SHEET, REJECTED_SHEET):
             book.write(by_name[name])
+        if result.policy is not None:
+            _write_policy(book, result)
         _write_summary(book, summary, result, by_name[SUMMARY_SHEET])
         try:
             book.close()
@@ -531,6 +535,40 @@ def _write_summary(book: _Book, ws, result: MergeResult, table: Table) -> None:
         chart.set_size({"width": max(720, 40 * n), "height": 360})
         ws.insert_chart(xl_rowcol_to_cell(row, 0), chart)
     ws.freeze_panes(HEADER_ROWS, 1)
+
+
+def _write_policy(book: _Book, result: MergeResult) -> None:
+    """参数: the county policy and 核查基准日, laid out as a township workbook's 参数 sheet, so
+    the ledgers (followup, notice, report) judge the county workbook by what merged it."""
+    from ..policy import policy_rows
+
+    assert result.policy is not None
+    ws = book.wb.add_worksheet(POLICY_SHEET)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 2, 32)
+    dates = result.check_dates
+    basis = (f"各乡镇工作簿的核查基准日为 {dates[0].isoformat()}" if len(dates) == 1 else
+             f"各乡镇工作簿的核查基准日不同（{'、'.join(d.isoformat() for d in sorted(dates))}），取最晚的一个"
+             if dates else f"乡镇工作簿没有核查基准日，取 {result.year} 年 12 月 31 日")
+    ws.write_string(0, 0, f"参数（汇总时的全县参数；{basis}）", book.title)
+    for i, text in enumerate(("键", "参数", "值")):
+        ws.write_string(1, i, text, book.header)
+    row = HEADER_ROWS
+    for key, label, value in [*policy_rows(result.policy), (CHECK_DATE_KEY, "核查基准日", result.check_date)]:
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, label)
+        if isinstance(value, dt.date):
+            ws.write_datetime(row, 2, dt.datetime(value.year, value.month, value.day),
+                              book.formats[DATE_KIND])
+        elif isinstance(value, str):
+            ws.write_string(row, 2, value)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, 2, value)
+        elif value is not None:
+            ws.write_number(row, 2, float(value))
+        row += 1
+    ws.freeze_panes(HEADER_ROWS, 0)
 
 
 def summary_facts(result: MergeResult) -> list[tuple[str, str]]:

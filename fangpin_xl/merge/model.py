@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from ..checks import Duplicate
 from ..checks.duplicates import CASE_KIND, ID_KIND
 from ..errors import exit_code
 from ..issues import Issue, count_by_severity
-from ..policy import GROUPS
+from ..policy import GROUPS, Policy
 from ..schema import CASE_STAGES, SHEETS
 from ..text import shown_path
 from ..workbook.discover import Skipped
@@ -92,6 +94,8 @@ class FileReport:
     warnings: int = 0
     #: sheet key → the sheet's name in this workbook.
     sheet_names: dict[str, str] = field(default_factory=dict)
+    #: The 核查基准日 the workbook was checked at (its 参数 sheet's, else the default).
+    check_date: dt.date | None = None
 
     @property
     def name(self) -> str:
@@ -119,6 +123,7 @@ class FileReport:
             "rows": {key: count.as_dict() for key, count in self.rows.items()},
             "errors": self.errors,
             "warnings": self.warnings,
+            "check_date": self.check_date.isoformat() if self.check_date else None,
         }
 
 
@@ -214,10 +219,25 @@ class MergeResult:
     violation_cases: int = 0
     #: Seconds: read / check (summed over files, in the workers), read_check (wall), write (wall).
     timings: dict[str, float] = field(default_factory=dict)
+    #: The county's policy (written to the county workbook's 参数 sheet).
+    policy: Policy | None = None
 
     @property
     def merged(self) -> list[FileReport]:
         return [f for f in self.files if f.status == MERGED]
+
+    @property
+    def check_dates(self) -> list[dt.date]:
+        """The townships' 核查基准日, most common first."""
+        counts = Counter(f.check_date for f in self.merged if f.check_date is not None)
+        return [day for day, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+    @property
+    def check_date(self) -> dt.date:
+        """The county's 核查基准日 (the 参数 sheet of the county workbook): the townships' when
+        they agree, else the latest of them; 31 December of the year without any."""
+        dates = self.check_dates
+        return max(dates) if dates else dt.date(self.year, 12, 31)
 
     @property
     def unreadable(self) -> list[FileReport]:
@@ -258,5 +278,6 @@ class MergeResult:
             "townships": [t.as_dict() for t in self.townships],
             "total": self.total.as_dict(),
             "sqlite": str(self.sqlite) if self.sqlite is not None else None,
+            "check_date": self.check_date.isoformat(),
             "exit_code": self.exit_code,
         }

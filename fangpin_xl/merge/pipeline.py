@@ -140,7 +140,7 @@ def merge_workbooks(
             output=output, county=county_policy.county, year=county_policy.year, files=files,
             skipped=skipped, sheets={}, duplicates=duplicates,
             issues=[i for o in merged for i in o.issues], townships=[], total=TownshipRow("全县合计"),
-            sqlite=Path(sqlite) if sqlite is not None else None,
+            sqlite=Path(sqlite) if sqlite is not None else None, policy=county_policy,
         )
         _summarise(result, merged)
         tables = [issues_table(result, merged), violations_table(merged), duplicates_table(result),

@@ -186,6 +186,7 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
     outcome.issues = list(checked.issues)
     outcome.sheet_names = list(data.sheet_names)
     report.township = township_of(checked)
+    report.check_date = checked.check_date
     compare_policy(report, data.policy_values, task.county_policy)
 
     households = data.sheets.get("households")

@@ -477,7 +477,9 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
         headers[col.key] = header.names[position]
         result = coerced[position]
         data[col.key] = _take(result.values, positions)
-        _collect(result, block[:, position], keep, col, letter, first_excel_row, changes, failures)
+        if col.key not in computed:
+            # A computed column holds what its formula shows (未回访, 超出日历范围), nothing entered.
+            _collect(result, block[:, position], keep, col, letter, first_excel_row, changes, failures)
     extras: list[str] = []
     for c, text in extra_cols:
         letter = column_letter(grid.left + c)

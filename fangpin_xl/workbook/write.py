@@ -36,6 +36,7 @@ from ..schema import (
     INTEGER,
     MONEY,
     MONTH,
+    PERCENT,
     PHONE,
     TEXT_TYPES,
     YESNO,
@@ -147,7 +148,7 @@ class Formats:
         self._cache: dict[tuple[str, bool, bool], Format] = {}
 
     _NUM_FORMATS = {
-        DATE: "yyyy-mm-dd", MONTH: "yyyy-mm", MONEY: "#,##0.00", INTEGER: "0",
+        DATE: "yyyy-mm-dd", MONTH: "yyyy-mm", MONEY: "#,##0.00", INTEGER: "0", PERCENT: "0.00%",
     }
 
     def column(self, column: Column, *, locked: bool = True) -> Format:
@@ -241,8 +242,9 @@ COMPUTED_NOTES: dict[str, str] = {
        for kind in SPENDING_KINDS},
     "status": "按参数表的收入标准和支出标准判定：符合 / 不符合 / 资料不全。",
     "met": "满足的条件：收入（或收入免核）和达到标准的支出类别。",
-    "last_visit": "帮扶表中本户最近一次回访日期。",
-    "visit_due": "最近回访日期加回访间隔（见参数表）。",
+    "last_visit": "帮扶表中本户最近一次回访日期；没有回访记录的显示“未回访”。",
+    "visit_due": "最近回访所在季度（参数表的回访周期）的下一季度最后一天；从未回访的，按纳入监测日期计算。"
+                 "已逾期的户（风险已消除的除外）标红。",
     "deadline": "发现日期加救助程序时限（按参数表的时限单位和日历表计算）。",
     "days_left": "核查基准日到办结时限的剩余工作日，负数为已超期；已支付、已终止的案件不显示。",
 }

@@ -1,0 +1,105 @@
+"""What the ledgers' workbooks share: output checks, a facts sheet, tables, PDF rendering."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from xlsxwriter.workbook import Workbook
+
+from ..errors import InputError
+from ..files import scratch_folder
+from ..schema import Sheet
+from ..text import display_width, redact, shown_path
+from ..workbook.write import PAPER_A4, Formats, write_data_sheet
+
+#: Seconds LibreOffice may take to print one workbook.
+PDF_TIMEOUT = 300
+
+
+def output_path(output: str | Path | None, source: Path, suffix: str) -> Path:
+    """``output``, or ``<source stem>-<suffix>.xlsx`` beside the source."""
+    return Path(output) if output is not None else source.with_name(f"{source.stem}-{suffix}.xlsx")
+
+
+def check_output(output: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an output that is not .xlsx, is a folder, or is one of the inputs."""
+    if output.suffix.lower() != ".xlsx":
+        raise InputError(f"输出文件 {shown_path(output)} 应为 .xlsx 工作簿。")
+    if output.is_dir():
+        raise InputError(f"输出文件 {shown_path(output)} 是一个文件夹，请给出工作簿文件名。")
+    target = output.resolve()
+    for path in inputs:
+        if path.exists() and path.resolve() == target:
+            raise InputError(f"输出文件 {shown_path(output)} 就是输入文件 {shown_path(path.name)}："
+                             "输入文件不会被覆盖，请另选输出文件名。")
+
+
+def write_facts(wb: Workbook, formats: Formats, name: str, title: str,
+                facts: Sequence[tuple[str, str]], *, portrait: bool = True) -> None:
+    """A sheet of (label, text) lines under a title, printed on A4."""
+    ws = wb.add_worksheet(name)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90, formats.wrap)
+    ws.write_string(0, 0, title, formats.title)
+    ws.set_row(0, 24)
+    bold = wb.add_format({"bold": True, "valign": "top"})
+    for row, (label, text) in enumerate(facts, start=2):
+        text = redact(text)
+        # Excel and LibreOffice keep a written row height: give wrapped text its lines (about 88
+        # display units, a Chinese character being two, fit the 90-wide column).
+        ws.set_row(row, 15 * max(1, -(-display_width(text) // 88)) + 3)
+        ws.write_string(row, 0, label, bold)
+        ws.write_string(row, 1, text, formats.wrap)
+    ws.set_paper(PAPER_A4)
+    if portrait:
+        ws.set_portrait()
+    else:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, max(len(facts) + 1, 1), 1)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.hide_gridlines(2)
+
+
+def write_table(wb: Workbook, formats: Formats, spec: Sheet, frame: pd.DataFrame, title: str) -> None:
+    """One report table (a title, the headers, the rows) printed landscape on A4 with the header
+    row repeated; text cells pass through ``text.redact`` (no ID or mobile number in full)."""
+    frame = frame.copy()
+    for column in spec.columns:
+        if column.key in frame.columns and frame[column.key].dtype == object:
+            frame[column.key] = frame[column.key].map(lambda v: redact(v) if isinstance(v, str) else v)
+    write_data_sheet(wb, spec, frame, title=title, formats=formats, table_name=spec.key,
+                     input_notes=False)
+    ws = wb.get_worksheet_by_name(spec.name)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def render_pdf(workbook: Path, pdf: Path) -> Path | None:
+    """Print ``workbook`` to ``pdf`` through LibreOffice; None when LibreOffice is not installed.
+
+    LibreOffice runs headless with a throwaway profile (so an open LibreOffice window does
+    not get in the way). Raises ``InputError`` when it runs but produces no PDF.
+    """
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    with scratch_folder() as scratch:
+        profile = (scratch / "profile").resolve().as_uri()
+        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", "pdf", "--outdir", str(scratch), str(workbook)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise InputError(f"LibreOffice 未能把 {shown_path(workbook.name)} 转为 PDF：{exc}") from None
+        made = scratch / f"{workbook.stem}.pdf"
+        if done.returncode != 0 or not made.exists():
+            raise InputError(f"LibreOffice 未能把 {shown_path(workbook.name)} 转为 PDF"
+                             f"（退出码 {done.returncode}）：{(done.stderr or done.stdout).strip()[:300]}")
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(made), str(pdf))
+    return pdf
