@@ -526,13 +526,15 @@ def notice(file, township, village, start, output, pdf, policy_file):
               help="本县历年数据（.xlsx 或 .csv）：年度、返贫户数、返贫人数、致贫户数、致贫人数。")
 @click.option("--sqlite", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
               help="merge --sqlite 写出的历史数据库：补充各年度的监测户、已救助户和救助金额。")
+@click.option("--fund", "fund_file", type=click.Path(dir_okay=False, path_type=Path), metavar="基金台账",
+              help="fangpin-xl fund 生成的本年基金台账：列出基金期末结余。")
 @click.option("--base-year", type=click.IntRange(1949, 2100), metavar="年份",
               help="计算减少比例的基年（默认：历年数据的第一年）。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="结果工作簿",
               help="工作报告（.xlsx；默认在工作簿旁，名为“<工作簿名>-工作报告.xlsx”）。")
 @_POLICY_OPTION
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各项数字。")
-def report(file, history, sqlite, base_year, output, policy_file, as_json):
+def report(file, history, sqlite, fund_file, base_year, output, policy_file, as_json):
     """全县工作报告：一页 A4 的全县概况、分乡镇数字、历年返贫致贫与减少比例，含图表。
 
     \b
@@ -541,7 +543,7 @@ def report(file, history, sqlite, base_year, output, policy_file, as_json):
     """
     from .ledgers.report import render_report, report_file
 
-    result = report_file(file, output, history=history, sqlite=sqlite, base_year=base_year,
+    result = report_file(file, output, history=history, sqlite=sqlite, fund=fund_file, base_year=base_year,
                          policy=policy_file)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))

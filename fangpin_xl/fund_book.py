@@ -385,18 +385,19 @@ class PreviousLedger:
         return shown_path(self.path.name)
 
 
-def read_previous(path: Path) -> PreviousLedger:
-    """Last year's ledger workbook; InputError naming the file, sheet and cell when unusable."""
+def read_previous(path: Path, *, role: str = "上年基金台账") -> PreviousLedger:
+    """A ledger workbook (last year's, or ``role``); InputError naming the file, sheet and cell."""
     path = Path(path)
-    hint = "请给出上年用 fangpin-xl fund 生成的基金台账，或改用 --opening 直接填写上年结余。"
+    hint = ("请给出上年用 fangpin-xl fund 生成的基金台账，或改用 --opening 直接填写上年结余。"
+            if role == "上年基金台账" else "请给出用 fangpin-xl fund 生成的基金台账。")
 
     def fail(reason: str) -> InputError:
-        return InputError(f"上年基金台账 {shown_path(path.name)}：{reason}")
+        return InputError(f"{role} {shown_path(path.name)}：{reason}")
 
     try:
         fmt = check_file(path)
     except InputError as exc:
-        raise InputError(f"上年基金台账 {exc}") from None
+        raise InputError(f"{role} {exc}") from None
     with FileBook(path, fmt) as book:
         found = find_sheet((FUND_SHEET,), book.sheet_names)
         if found is None:

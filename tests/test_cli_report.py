@@ -14,6 +14,7 @@ from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 
 from fangpin_xl.cli import main
+from fangpin_xl.text import number_text
 from fangpin_xl.ledgers.report import report_file
 from fangpin_xl.store import write_history
 
@@ -99,7 +100,7 @@ def test_first_page(report):
         ["2020 年致贫户数", 30, "户；比上年减少 62.50%，比基年（2018 年）减少 75.00%"],
         ["2020 年致贫人数", 90, "人；比上年减少 65.38%，比基年（2018 年）减少 77.50%"],
         [None, None, None],
-        ["本工作簿没有“基金”工作表（基金台账），未列出基金结余。", None, None],
+        ["未提供基金台账（--fund，由 fangpin-xl fund 生成），未列出基金结余。", None, None],
     ]
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight in (None, 1)
@@ -236,16 +237,19 @@ def test_history_values_that_are_not_counts(sample_county, tmp_path, capsys):
     ]
 
 
-def test_fund_balance_from_a_fund_sheet(sample_county, tmp_path, capsys):
-    path = tmp_path / "魏县汇总.xlsx"
-    shutil.copy(sample_county.county, path)
-    wb = openpyxl.load_workbook(path)
-    fund = wb.create_sheet("基金")
-    for row in (["魏县防贫救助资金 2020 年"], ["项目", "金额（元）"], ["期初余额", 100000], ["期末余额", 1234567.89]):
-        fund.append(row)
-    wb.save(path)
-    assert main(["report", str(path), "-o", str(tmp_path / "r.xlsx")]) == 0
-    assert "  基金结余：1234567.89 元（取自“基金”工作表 B4（“期末余额”））" in capsys.readouterr().out.splitlines()
+def test_fund_balance_from_the_fund_ledger(sample_county, tmp_path, capsys):
+    ledger = tmp_path / "基金台账.xlsx"
+    assert main(["fund", str(sample_county.county), "--opening", "0", "--rural-population", "800000",
+                 "-o", str(ledger)]) in (0, 1)
+    capsys.readouterr()
+    closing = CalamineWorkbook.from_path(str(ledger)).get_sheet_by_name("基金").to_python()
+    value = next(row[1] for row in closing if row and row[0] == "期末结余（结转下年）")
+    assert main(["report", str(sample_county.county), "--fund", str(ledger), "-o", str(tmp_path / "r.xlsx")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = [line for line in lines if line.startswith("  基金结余：")]
+    assert len(expected) == 1 and expected[0].startswith(f"  基金结余：{number_text(value)} 元（取自 基金台账.xlsx")
+    assert main(["report", str(sample_county.county), "--fund", str(sample_county.county),
+                 "-o", str(tmp_path / "r2.xlsx")]) == 2  # a county workbook is no ledger, and is an input
 
 
 def test_not_a_county_workbook(tmp_path, capsys):

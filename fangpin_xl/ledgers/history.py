@@ -8,9 +8,8 @@ Anything wrong inside — a value that is not a whole number, a negative one, a
 row without a year, a year listed twice — is a finding naming the cell, and that
 value (or the repeated row) is left out.
 
-The fund sheet (基金) may not exist yet: ``fund_balance`` looks for a cell labelled
-期末余额 / 年末结余 / 结余 / 余额 … and takes the number beside it (or the last
-number below it), and says so.
+The fund's closing balance comes from the ledger ``fangpin-xl fund`` writes
+(``report --fund``), read by that ledger's own reader.
 """
 
 from __future__ import annotations
@@ -21,11 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import FangpinError, InputError
+from ..errors import InputError
 from ..indicators import ERROR, HISTORY_MEASURES, Finding
 from ..schema import INTEGER, Column, Sheet
-from ..text import cell_text, column_letter, shown_path
-from ..workbook.headers import normalise_header
+from ..text import cell_text, shown_path
 from ..workbook.read import read_table
 
 HISTORY = Sheet("history", "历年", (
@@ -39,8 +37,6 @@ HISTORY = Sheet("history", "历年", (
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 FIRST_YEAR, LAST_YEAR = 1949, 2100
 
-FUND_SHEET = "基金"
-BALANCE_LABELS = ("期末余额", "年末余额", "期末结余", "年末结余", "结转下年", "结余", "余额", "基金结余", "资金结余")
 
 
 @dataclass(frozen=True)
@@ -96,38 +92,21 @@ def read_history(path: str | Path) -> History:
     return History(name, table, findings)
 
 
-def fund_balance(path: Path) -> tuple[float | None, str]:
-    """(the fund's closing balance, where it came from) from the 基金 sheet, or (None, why not)."""
-    from ..workbook.guard import check_file
-    from ..workbook.sources import FileBook
+def fund_balance(path: Path | None) -> tuple[float | None, str]:
+    """(the fund's closing balance in yuan, where it came from) from a ``fangpin-xl fund`` ledger.
 
-    try:
-        with FileBook(path, check_file(path)) as book:
-            if FUND_SHEET not in book.sheet_names:
-                return None, (f"本工作簿没有“{FUND_SHEET}”工作表（基金台账），未列出基金结余。")
-            grid = book.grid(FUND_SHEET)
-    except (FangpinError, OSError) as exc:
-        return None, f"无法读取“{FUND_SHEET}”工作表（{exc}），未列出基金结余。"
-    rows = grid.rows
-    wanted = {normalise_header(label) for label in BALANCE_LABELS}
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if not isinstance(value, str) or normalise_header(value) not in wanted:
-                continue
-            right = [(c2, v) for c2, v in enumerate(row[c + 1:], start=c + 1) if _is_number(v)]
-            below = [(r2, rows[r2][c]) for r2 in range(r + 1, len(rows)) if _is_number(rows[r2][c])]
-            if right:
-                c2, found = right[0]
-                cell = f"{column_letter(grid.left + c2)}{grid.top + r + 1}"
-            elif below:
-                r2, found = below[-1]
-                cell = f"{column_letter(grid.left + c)}{grid.top + r2 + 1}"
-            else:
-                continue
-            return float(found), f"取自“{FUND_SHEET}”工作表 {cell}（“{value.strip()}”）"
-    labels = "、".join(BALANCE_LABELS[:4])
-    return None, f"“{FUND_SHEET}”工作表中没有找到余额（{labels}等），未列出基金结余。"
+    Read by the ledger's own reader (``fund_book.read_previous``, by label, never
+    by a fixed cell); (None, why) when no ledger was given. A ledger that cannot
+    be used raises its ``InputError`` (the county named the file: exit 2).
+    """
+    if path is None:
+        return None, "未提供基金台账（--fund，由 fangpin-xl fund 生成），未列出基金结余。"
+    from ..fund import to_yuan
+    from ..fund_book import read_previous
+
+    ledger = read_previous(path, role="基金台账")
+    closing = float(to_yuan([ledger.closing_fen])[0])
+    return closing, (f"取自 {shown_path(path.name)} 工作表“{ledger.sheet}”{ledger.closing_cell}"
+                     f"（{ledger.year} 年期末结余）")
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool) and np.isfinite(value)

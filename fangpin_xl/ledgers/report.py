@@ -8,8 +8,8 @@ the SQLite history of ``merge --sqlite`` holds (``store.yearly_figures``). Sheet
 
 * 全县概况 — one A4 page: households monitored, verified, helped; relief per kind
   and in total; average relief per helped household; the 低保 shares; overdue
-  cases; visit coverage this quarter; the fund balance when the workbook has a
-  基金 sheet (else a line says it has none); the latest year's 返贫/致贫 figures
+  cases; visit coverage this quarter; the fund's closing balance from the ledger
+  ``fangpin-xl fund`` wrote (``--fund``; else a line says there is none); the latest year's 返贫/致贫 figures
   with their reductions; a column chart of relief by kind;
 * 分乡镇 — the same per township with the county total, and a chart of
   households monitored, verified and helped per township;
@@ -109,12 +109,13 @@ def _plain(value):
 
 
 def report_file(path: str | Path, output: str | Path | None = None, *, history: str | Path | None = None,
-                sqlite: str | Path | None = None, base_year: int | None = None,
+                sqlite: str | Path | None = None, fund: str | Path | None = None,
+                base_year: int | None = None,
                 policy: Policy | str | Path | None = None, today: dt.date | None = None) -> ReportResult:
     """The report of ``path`` written to ``output`` (default ``<name>-工作报告.xlsx`` beside it)."""
     path = Path(path)
     out = output_path(output, path, "工作报告")
-    inputs = [path, *(Path(p) for p in (history, sqlite) if p is not None)]
+    inputs = [path, *(Path(p) for p in (history, sqlite, fund) if p is not None)]
     check_output(out, inputs)
     today = dt.date.today() if today is None else today
     source = read_source(path, purpose=PURPOSE, needs=NEEDS, policy=policy, today=today,
@@ -127,10 +128,10 @@ def report_file(path: str | Path, output: str | Path | None = None, *, history: 
         findings.append(Finding(WARNING, f"指定了基年 {base_year} 年，但没有提供历年数据（--history），"
                                          "不计算减少比例"))
     years, base = year_table(table.iloc[-1], source.policy.year, loaded, sqlite_table, base_year, findings)
-    fund, fund_note = fund_balance(path)
+    balance, fund_note = fund_balance(Path(fund) if fund is not None else None)
     result = ReportResult(
         output=out, source=source, figures=table, years=years, base_year=base, findings=findings,
-        fund=fund, fund_note=fund_note, quarter=quarter, eliminated=eliminated, history=loaded,
+        fund=balance, fund_note=fund_note, quarter=quarter, eliminated=eliminated, history=loaded,
         sqlite_years=[] if sqlite_table is None else sorted(int(y) for y in sqlite_table["year"]),
     )
     write_report(result)
