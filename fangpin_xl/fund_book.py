@@ -43,6 +43,8 @@ from .workbook.sources import FileBook
 from .workbook.write import PAPER_A4, TABLE_STYLE, excel_serials, new_workbook
 
 FUND_SHEET = "基金"
+#: What the ledger workbook is marked as (``workbook.made``): next year's run may replace it.
+FUND_KIND = "基金台账"
 DETAILS_SHEET = "救助明细"
 PROBLEMS_SHEET = "问题"
 
@@ -95,7 +97,7 @@ def write_fund_workbook(path: Path, ledger: Ledger, sheet: Sheet, details: pd.Da
     ``details`` and ``problems`` have the columns ``DETAIL_HEADERS`` /
     ``PROBLEM_HEADERS`` (money in yuan). Returns the defined names → their cells.
     """
-    wb = new_workbook(path)
+    wb = new_workbook(path, made_as=FUND_KIND)
     f = _formats(wb)
     ws = wb.add_worksheet(FUND_SHEET)
     for i, width in enumerate(_WIDTHS):

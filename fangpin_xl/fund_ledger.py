@@ -27,7 +27,6 @@ Decisions (the module text of ``ledger`` has the arithmetic):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ from .errors import InputError, exit_code
 from .files import atomic_output
 from .fund import bad_amount, bad_population, to_fen
 from .fund_book import (
-    FUND_SHEET,
+    FUND_KIND,
     LABEL_CLOSING,
     LABEL_COUNTY,
     LABEL_POPULATION,
@@ -68,10 +67,8 @@ from .ledger import (
 from .policy import Policy, load_policy
 from .schema import CASES
 from .text import cell_text, number_text, shown_path
-from .workbook.guard import check_file
-from .workbook.headers import find_sheet
+from .workbook.made import check_output
 from .workbook.read import SheetData, read_workbook
-from .workbook.sources import FileBook
 
 TOWNSHIP, SOURCE_FILE, SOURCE_SHEET, SOURCE_ROW = "来源乡镇", "来源文件", "来源工作表", "来源行"
 FEE_EXAMPLE_LABEL = "示例（以本县合同为准）"
@@ -193,7 +190,8 @@ def fund_ledger_file(county_file: str | Path, output: str | Path | None = None, 
 
     output = Path(output) if output is not None else county_file.with_name(
         f"{county_policy.county}{year}年基金台账.xlsx")
-    _check_output(output, [county_file] + ([last.path] if last else []) + ([policy_file] if policy_file else []))
+    check_output(output, [county_file] + ([last.path] if last else []) + ([policy_file] if policy_file else []),
+                 kind=FUND_KIND, example=f"{county_policy.county}{year}年基金台账.xlsx")
 
     sd = read_cases(county_file)
     frame = case_frame(sd)
@@ -238,28 +236,6 @@ def _opening_fen(opening: Any) -> int:
         raise InputError(f"--opening 应为不小于 0 的上年结余金额（元），现为 {cell_text(yuan)}："
                          "期末结余不会为负数（不足部分由县级财政补足）。")
     return int(to_fen([yuan])[0])
-
-
-def _check_output(output: Path, inputs: Sequence[Path]) -> None:
-    if output.suffix.lower() != ".xlsx":
-        raise InputError(f"输出文件 {output} 应为 .xlsx 工作簿。")
-    if output.is_dir():
-        raise InputError(f"输出文件 {output} 是一个文件夹，请给出工作簿文件名，如 基金台账.xlsx。")
-    target = output.resolve()
-    for path in inputs:
-        if path.exists() and path.resolve() == target:
-            raise InputError(f"输出文件 {output} 就是输入文件 {shown_path(path.name)}：输入文件不会被覆盖，"
-                             "请另选输出文件名。")
-    if output.exists():
-        # Only an earlier ledger may be replaced: anything else is someone's work.
-        try:
-            with FileBook(output, check_file(output)) as book:
-                is_ledger = find_sheet((FUND_SHEET,), book.sheet_names) is not None
-        except InputError:
-            is_ledger = False
-        if not is_ledger:
-            raise InputError(f"输出文件 {output} 已存在，且不是基金台账（没有“{FUND_SHEET}”工作表）：不会覆盖，"
-                             "请另选输出文件名。")
 
 
 # -- the county workbook ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ are told apart by (来源乡镇, 户编号) there.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +47,15 @@ from .screening_schema import (
     Department,
 )
 from .text import cell_text, column_index
+from .workbook.made import check_output
 from .workbook.read import SheetData, read_table, read_workbook
 from .workbook.write import MAX_DATA_ROWS, Formats, new_workbook, write_data_sheet
 
 TOWNSHIP_WORKBOOK, COUNTY_WORKBOOK = "乡镇工作簿", "县级汇总工作簿"
 #: Sheets only the county workbook has (``merge.model``), and its township column.
 _COUNTY_SHEETS = ("汇总", "来源")
+#: What the result workbook is marked as (``workbook.made``): a later screening may replace it.
+KIND = "筛查结果"
 _COUNTY_TOWNSHIP = "来源乡镇"
 _KEY_SEPARATOR = "／"
 DEPARTMENT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -117,7 +120,7 @@ def screen_files(households: str | Path, departments: Iterable[tuple[str, str | 
     if not pairs:
         raise InputError("没有指定部门数据文件：请至少给出 --medical、--education、--traffic、--fire、"
                          "--civil、--industry 中的一个。")
-    _check_output(output, [households, *(path for _, path in pairs)])
+    check_output(output, [households, *(path for _, path in pairs)], kind=KIND, example="筛查结果.xlsx")
     county_policy = load_policy(policy) if isinstance(policy, str | Path) else policy
     today = dt.date.today() if today is None else today
     checked, kind = read_households(households, county_policy, today)
@@ -134,17 +137,6 @@ def screen_files(households: str | Path, departments: Iterable[tuple[str, str | 
     )
     write_screening(result)
     return result
-
-
-def _check_output(output: Path, inputs: Sequence[Path]) -> None:
-    if output.suffix.lower() != ".xlsx":
-        raise InputError(f"输出文件 {output} 应为 .xlsx 工作簿。")
-    if output.is_dir():
-        raise InputError(f"输出文件 {output} 是一个文件夹，请给出工作簿文件名，如 筛查结果.xlsx。")
-    target = output.resolve()
-    for path in inputs:
-        if path.exists() and path.resolve() == target:
-            raise InputError(f"输出文件 {output} 就是输入文件 {path.name}：输入文件不会被覆盖，请另选输出文件名。")
 
 
 # -- the household workbook -------------------------------------------------------------------
@@ -299,7 +291,7 @@ def write_screening(result: ScreenResult) -> None:
         (UNUSABLE, s.unusable, f"数据无法使用（家庭成员的记录，但日期或金额无法使用，未计入）：{total.unusable} 条"),
     ]
     with atomic_output(result.output) as tmp:
-        wb = new_workbook(tmp, constant_memory=True)
+        wb = new_workbook(tmp, constant_memory=True, made_as=KIND)
         formats = Formats(wb)
         for spec, frame, title in sheets:
             _write_parts(wb, formats, spec, frame, title)

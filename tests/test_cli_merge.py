@@ -57,7 +57,7 @@ def test_unreadable_file_exit_2_with_or_without_strict(sample, tmp_path, capsys)
 def test_output_that_is_an_input_is_refused(sample, tmp_path, capsys):
     first = next(iter(sample.workbooks.values()))
     assert main(["merge", str(first), "-o", str(first)]) == 2
-    assert "已存在，且不是县级汇总工作簿" in capsys.readouterr().err
+    assert "已存在，且不是本工具写出的县级汇总" in capsys.readouterr().err
 
 
 def test_on_duplicate_error_exit_1_writes_nothing(sample, tmp_path, capsys):

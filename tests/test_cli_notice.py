@@ -122,6 +122,15 @@ def test_cli_with_filters(sample_county, tmp_path, capsys):
     assert main(["notice", str(sample_county.township("北皋镇")), "--village", "西程营", "--start", "2021-01-06",
                  "-o", str(tmp_path / "v.xlsx")]) == 0
     assert openpyxl.load_workbook(tmp_path / "v.xlsx").sheetnames == ["西程营"]
+    capsys.readouterr()
+    # Running again replaces the earlier notices; a township's own workbook is never written over.
+    assert main(["notice", str(sample_county.county), "--township", "北皋镇", "-o", str(tmp_path / "v.xlsx")]) == 0
+    assert openpyxl.load_workbook(tmp_path / "v.xlsx").sheetnames == ["小周堡", "西程营"]
+    theirs = tmp_path / "北皋镇.xlsx"
+    theirs.write_bytes(sample_county.township("北皋镇").read_bytes())
+    assert main(["notice", str(sample_county.county), "-o", str(theirs)]) == 2
+    assert "已存在，且不是本工具写出的公示名单" in capsys.readouterr().err
+    assert theirs.read_bytes() == sample_county.township("北皋镇").read_bytes()
 
 
 def test_unknown_township_or_village(sample_county, capsys):

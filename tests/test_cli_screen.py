@@ -352,6 +352,21 @@ def test_output_that_is_an_input_is_refused(planted, files, capsys):
     assert "就是输入文件" in capsys.readouterr().err
 
 
+def test_output_that_is_somebody_elses_workbook_is_refused_and_its_own_is_replaced(
+        planted, files, screened, tmp_path, capsys):
+    theirs = tmp_path / "筛查结果.xlsx"
+    theirs.write_bytes(planted.workbook.read_bytes())
+    assert run(planted, files, theirs) == 2
+    assert capsys.readouterr().err == (
+        f"错误：输出文件 {theirs} 已存在，且不是本工具写出的筛查结果（可能是乡镇工作簿或其他文件）："
+        "不会覆盖它，请另选输出文件名，如 筛查结果.xlsx。\n")
+    assert theirs.read_bytes() == planted.workbook.read_bytes()
+    ours = tmp_path / "上次.xlsx"
+    ours.write_bytes(screened[2].read_bytes())
+    assert run(planted, files, ours) == screened[0]
+    assert sheet(ours, "疑似防贫对象") == sheet(screened[2], "疑似防贫对象")
+
+
 def test_help_is_chinese_and_states_the_exit_codes(capsys):
     assert main(["screen", "--help"]) == 0
     out = capsys.readouterr().out

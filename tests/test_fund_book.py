@@ -250,7 +250,8 @@ def test_unusable_options(county, tmp_path):
     other = tmp_path / "别人的.xlsx"
     write_county(other, sheets=("名单",))
     assert _error(lambda: fund_ledger_file(county, other, opening=0, rural_population=1)) == (
-        f"输出文件 {other} 已存在，且不是基金台账（没有“基金”工作表）：不会覆盖，请另选输出文件名。")
+        f"输出文件 {other} 已存在，且不是本工具写出的基金台账（可能是乡镇工作簿或其他文件）：不会覆盖它，"
+        "请另选输出文件名，如 魏县2020年基金台账.xlsx。")
     assert not out.exists()
 
 

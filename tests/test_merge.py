@@ -409,7 +409,7 @@ def test_output_that_is_an_input_is_refused(sample, tmp_path):
     target = tmp_path / "魏城镇.xlsx"
     shutil.copy(sample.workbooks["魏城镇"], target)
     before = target.read_bytes()
-    with pytest.raises(InputError, match="已存在，且不是县级汇总工作簿"):
+    with pytest.raises(InputError, match="已存在，且不是本工具写出的县级汇总"):
         merge_workbooks([target], target, jobs=1)
     assert target.read_bytes() == before
 
@@ -418,7 +418,7 @@ def test_output_onto_a_township_inside_the_input_folder_is_refused(sample, tmp_p
     folder = copy_sample(sample, tmp_path)
     target = folder / "魏城镇.xlsx"
     before = target.read_bytes()
-    with pytest.raises(InputError, match="魏城镇.xlsx 已存在，且不是县级汇总工作簿"):
+    with pytest.raises(InputError, match="魏城镇.xlsx 已存在，且不是本工具写出的县级汇总"):
         merge_workbooks([folder], target, jobs=1, today=TODAY)
     assert target.read_bytes() == before
 

@@ -30,10 +30,12 @@ from ..notice import LIST_HEADERS, Notice, notices
 from ..policy import Policy
 from ..text import display_width, redact, shown_path
 from ..workbook.write import PAPER_A4, new_workbook
-from .output import check_output, output_path, render_pdf
+from .output import output_path, render_pdf
 from .source import Source, read_source
 
 PURPOSE = "公示"
+#: What the notices workbook is marked as and named after.
+KIND = "公示名单"
 NEEDS = {"households": ("household_no", "village", "head_name"), "cases": ("case_no", "household_no", "stage")}
 #: Column widths of the list (序号, 户主姓名, 村, 救助类别, 拟救助金额).
 WIDTHS = (6, 14, 14, 12, 18)
@@ -69,8 +71,7 @@ def notice_file(path: str | Path, output: str | Path | None = None, *, township:
     (default ``<name>-公示名单.xlsx`` beside it). A township or village the workbook does not
     have is an ``InputError``; with nothing to publicise, no file is written (``notices`` empty)."""
     path = Path(path)
-    out = output_path(output, path, "公示名单")
-    check_output(out, [path])
+    out = output_path(output, path, KIND, [path])
     today = dt.date.today() if today is None else today
     source = read_source(path, purpose=PURPOSE, needs=NEEDS, policy=policy, today=today,
                          rows_word="户和案件")
@@ -121,7 +122,7 @@ def sheet_names(found: list[Notice]) -> list[str]:
 
 def write_notices(result: NoticeResult) -> None:
     with atomic_output(result.output) as tmp:
-        wb = new_workbook(tmp)
+        wb = new_workbook(tmp, made_as=KIND)
         formats = _formats(wb)
         for notice, name in zip(result.notices, result.sheets, strict=True):
             _write_notice(wb, formats, notice, name)

@@ -14,28 +14,19 @@ from ..errors import InputError
 from ..files import scratch_folder
 from ..schema import Sheet
 from ..text import display_width, redact, shown_path
+from ..workbook.made import check_output
 from ..workbook.write import PAPER_A4, Formats, write_data_sheet
 
 #: Seconds LibreOffice may take to print one workbook.
 PDF_TIMEOUT = 300
 
 
-def output_path(output: str | Path | None, source: Path, suffix: str) -> Path:
-    """``output``, or ``<source stem>-<suffix>.xlsx`` beside the source."""
-    return Path(output) if output is not None else source.with_name(f"{source.stem}-{suffix}.xlsx")
-
-
-def check_output(output: Path, inputs: Sequence[Path]) -> None:
-    """Refuse an output that is not .xlsx, is a folder, or is one of the inputs."""
-    if output.suffix.lower() != ".xlsx":
-        raise InputError(f"输出文件 {shown_path(output)} 应为 .xlsx 工作簿。")
-    if output.is_dir():
-        raise InputError(f"输出文件 {shown_path(output)} 是一个文件夹，请给出工作簿文件名。")
-    target = output.resolve()
-    for path in inputs:
-        if path.exists() and path.resolve() == target:
-            raise InputError(f"输出文件 {shown_path(output)} 就是输入文件 {shown_path(path.name)}："
-                             "输入文件不会被覆盖，请另选输出文件名。")
+def output_path(output: str | Path | None, source: Path, kind: str, inputs: Sequence[Path]) -> Path:
+    """``output``, or ``<source stem>-<kind>.xlsx`` beside the source, once ``made.check_output``
+    has found it is neither an input nor somebody else's file."""
+    out = Path(output) if output is not None else source.with_name(f"{source.stem}-{kind}.xlsx")
+    check_output(out, inputs, kind=kind, example=f"{source.stem}-{kind}.xlsx")
+    return out
 
 
 def write_facts(wb: Workbook, formats: Formats, name: str, title: str,

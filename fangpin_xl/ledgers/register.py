@@ -46,7 +46,7 @@ from ..indicators import share
 from ..policy import Policy
 from ..schema import DATE, HOUSEHOLDS, INTEGER, PERCENT, TEXT, Column, Sheet
 from ..workbook.write import Formats, new_workbook
-from .output import check_output, output_path, write_facts, write_table
+from .output import output_path, write_facts, write_table
 from .source import Source, read_source
 
 PURPOSE = "回访登记"
@@ -112,8 +112,7 @@ def followup_file(path: str | Path, output: str | Path | None = None, *,
                   today: dt.date | None = None) -> FollowUpResult:
     """The register of ``path`` written to ``output`` (default ``<name>-回访登记.xlsx`` beside it)."""
     path = Path(path)
-    out = output_path(output, path, PURPOSE)
-    check_output(out, [path])
+    out = output_path(output, path, PURPOSE, [path])
     today = dt.date.today() if today is None else today
     source = read_source(path, purpose=PURPOSE, needs=NEEDS, policy=policy, today=today,
                          rows_word="户和回访")
@@ -367,7 +366,7 @@ def write_register(result: FollowUpResult) -> None:
          f"未填写帮扶联系人 {c['no_helper']} 户"),
     ]
     with atomic_output(result.output) as tmp:
-        wb = new_workbook(tmp)
+        wb = new_workbook(tmp, made_as=PURPOSE)
         formats = Formats(wb)
         title = (f"{result.source.policy.county}帮扶回访登记（{result.source.name}，统计基准日 {as_of}）")
         write_facts(wb, formats, SUMMARY_SHEET, title, register_facts(result))

@@ -44,10 +44,12 @@ from ..store import yearly_figures
 from ..text import number_text, percent_text, redact
 from ..workbook.write import HEADER_ROWS, PAPER_A4, Formats, new_workbook
 from .history import History, fund_balance, read_history
-from .output import check_output, output_path, write_facts, write_table
+from .output import output_path, write_facts, write_table
 from .source import Source, read_source
 
 PURPOSE = "统计"
+#: What the report workbook is marked as and named after.
+KIND = "工作报告"
 NEEDS = {"households": ("household_no",), "cases": ("case_no", "household_no", "stage")}
 OVERVIEW, TOWNSHIPS, YEARS, NOTES = "全县概况", "分乡镇", "历年", "说明"
 CHART_COLORS = ("#9DC3E6", "#2E75B6", "#C55A11", "#70AD47")
@@ -114,9 +116,8 @@ def report_file(path: str | Path, output: str | Path | None = None, *, history: 
                 policy: Policy | str | Path | None = None, today: dt.date | None = None) -> ReportResult:
     """The report of ``path`` written to ``output`` (default ``<name>-工作报告.xlsx`` beside it)."""
     path = Path(path)
-    out = output_path(output, path, "工作报告")
     inputs = [path, *(Path(p) for p in (history, sqlite, fund) if p is not None)]
-    check_output(out, inputs)
+    out = output_path(output, path, KIND, inputs)
     today = dt.date.today() if today is None else today
     source = read_source(path, purpose=PURPOSE, needs=NEEDS, policy=policy, today=today,
                          rows_word="户和案件")
@@ -310,7 +311,7 @@ def notes(result: ReportResult) -> list[str]:
 
 def write_report(result: ReportResult) -> None:
     with atomic_output(result.output) as tmp:
-        wb = new_workbook(tmp)
+        wb = new_workbook(tmp, made_as=KIND)
         formats = Formats(wb)
         _write_overview(wb, formats, result)
         _write_townships(wb, formats, result)

@@ -65,6 +65,7 @@ from ..workbook.write import (
 )
 from .model import (
     ACCOUNTED,
+    COUNTY_KIND,
     DUPLICATES_SHEET,
     FILE_HEADER,
     ISSUES_SHEET,
@@ -355,7 +356,7 @@ class _Book:
 
     def __init__(self, path: Path, max_rows: int):
         self.max_rows = max_rows
-        self.wb = new_workbook(path, constant_memory=True)
+        self.wb = new_workbook(path, constant_memory=True, made_as=COUNTY_KIND)
         wb = self.wb
         self.title = wb.add_format({"bold": True, "font_size": 12})
         self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter",

@@ -39,6 +39,8 @@ ACCOUNTED: tuple[tuple[str, str], ...] = (*((s.key, s.name) for s in SHEETS), (O
 
 # Sheet names of the county workbook.
 SUMMARY_SHEET = "汇总"
+#: What the county workbook is marked as (``workbook.made``): a later merge may replace it.
+COUNTY_KIND = "县级汇总"
 ISSUES_SHEET = "问题"
 DUPLICATES_SHEET = "重复"
 SOURCES_SHEET = "来源"

@@ -37,6 +37,7 @@ from ..issues import Issue, sort_issues
 from ..policy import Policy, load_policy
 from ..text import shown_path
 from ..workbook.discover import Skipped, discover
+from ..workbook.made import check_output
 from ..workbook.write import MAX_DATA_ROWS
 from .county import (
     duplicates_table,
@@ -49,12 +50,11 @@ from .county import (
 )
 from .model import (
     ACCOUNTED,
+    COUNTY_KIND,
     MERGED,
     ON_DUPLICATE,
     OTHER_KEY,
     SKIPPED,
-    SOURCES_SHEET,
-    SUMMARY_SHEET,
     UNREADABLE,
     FileReport,
     MergeResult,
@@ -162,11 +162,7 @@ def merge_workbooks(
 
 def _check_outputs(output: Path, sqlite: Path | None) -> None:
     """Refuse, before any work, an output that would overwrite something that is not ours."""
-    if output.exists() and not _is_county_workbook(output):
-        raise InputError(
-            f"输出文件 {shown_path(output)} 已存在，且不是县级汇总工作簿（可能是乡镇工作簿或其他文件）："
-            "汇总结果不会覆盖它，请换一个输出文件名。"
-        )
+    check_output(output, (), kind=COUNTY_KIND, example="全县汇总.xlsx")
     if sqlite is None:
         return
     if sqlite.resolve() == output.resolve():
@@ -181,18 +177,6 @@ def _check_outputs(output: Path, sqlite: Path | None) -> None:
         if head and head != b"SQLite format 3\x00":
             raise InputError(f"{shown_path(sqlite)} 不是 SQLite 历史数据库（可能是工作簿或其他文件）："
                              "不会覆盖它，请换一个文件名，如 历史.sqlite。")
-
-
-def _is_county_workbook(path: Path) -> bool:
-    """A workbook an earlier merge wrote (it has the 汇总 and 来源 sheets)."""
-    from ..workbook.guard import check_file
-    from ..workbook.sources import FileBook
-
-    try:
-        with FileBook(path, check_file(path)) as book:
-            return {SUMMARY_SHEET, SOURCES_SHEET} <= set(book.sheet_names)
-    except (FangpinError, OSError):
-        return False
 
 
 def _policies(policy, year) -> tuple[Policy, Policy | None]:

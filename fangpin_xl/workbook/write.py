@@ -44,6 +44,7 @@ from ..schema import (
     Sheet,
 )
 from ..text import cell_text, text_mask
+from .made import MARK
 
 #: Excel's row limit, and the data rows a sheet with a title and a header row can hold.
 EXCEL_MAX_ROWS = 1_048_576
@@ -93,14 +94,16 @@ class _Worksheet(Worksheet):
 
 
 def new_workbook(
-    path: str | Path, *, constant_memory: bool = False, created: dt.datetime | None = None
+    path: str | Path, *, constant_memory: bool = False, created: dt.datetime | None = None,
+    made_as: str | None = None,
 ) -> Workbook:
     """An xlsxwriter workbook that writes every value as the type it has.
 
     ``constant_memory`` streams rows to disk (for the county merge; tables
     then need ``add_streamed_table``). ``created`` fixes the document
     creation time, which makes the file reproducible byte for byte (the
-    committed templates rely on it).
+    committed templates rely on it). ``made_as`` marks the workbook as a
+    command's output (``made.check_output`` replaces only such a workbook).
     """
     wb = xlsxwriter.Workbook(
         str(path),
@@ -115,6 +118,8 @@ def new_workbook(
     wb.worksheet_class = _Worksheet
     if created is not None:
         wb.set_properties({"created": created})
+    if made_as is not None:
+        wb.set_custom_property(MARK, made_as)
     return wb
 
 
