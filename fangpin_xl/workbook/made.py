@@ -1,9 +1,10 @@
 """Which workbooks fangpin-xl wrote, so a command replaces only its own earlier output.
 
 Every workbook a command writes carries a custom document property
-``fangpin-xl`` naming what it is (县级汇总, 公示名单, 基金台账 …). Excel, WPS
-and LibreOffice keep custom properties when a workbook is saved again, so a
-ledger a clerk opened, printed and saved is still recognised. An existing file
+``fangpin-xl`` naming what it is (县级汇总, 公示名单, 基金台账 …). Excel keeps
+custom properties when a workbook is saved again, and so do LibreOffice and
+openpyxl (tests/test_made.py), so a ledger a clerk opened, printed and saved is
+still recognised. An existing file
 without the mark — a township's workbook, someone's own sheet — is never
 overwritten: the clerk is asked for another name.
 """
