@@ -76,6 +76,8 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("orphan_row", _E, "户编号在监测户表中不存在", "先在监测户表登记该户，或核对户编号。", "行"),
     IssueCode("household_size_mismatch", _W, "家庭人口与成员数不符", "核对家庭人口或补全家庭成员。", "行"),
     IssueCode("status_mismatch", _E, "登记资格与规则不符", "核对收入和支出数据，或更正登记资格。", "行"),
+    IssueCode("display_mismatch", _E, "表内显示与规则不符",
+              "把填成文本的日期、金额改为日期、数字后重新计算（F9）；或核对公式是否被改动。", "行"),
     # the relief procedure
     IssueCode("date_order", _E, "程序日期顺序颠倒", "按程序顺序核对各环节日期。", "程序"),
     IssueCode("notice_too_short", _E, "公示天数不足", "延长公示期或核对日期。", "程序"),

@@ -142,8 +142,10 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
         (f"  “近12月因病支出”等四列：支出表中该户、该类别、发生日期在核查基准日之前 {window} 个月内的"
          f"金额合计（含核查基准日当天，不含 {window} 个月前的同一天），按参数表的“支出统计期”计算。", None),
         ("  资格判定：收入条件（人均可支配收入不超过收入标准；突发严重困难户免核收入）和支出条件"
-         "（任一类支出达到参数表中的标准：“达到”含本数，“超过”不含本数）同时满足为“符合”；"
-         "户类型、收入或支出缺少或填写有误时为“资料不全”。", None),
+         "（任一类支出达到参数表中的标准：“达到”含本数，“超过”不含本数）同时满足为“符合”，否则为“不符合”。", None),
+        ("  算不出来时不会悄悄漏算：户类型、收入没填，或支出有金额没填日期，显示“资料不全：…”；"
+         "日期、金额填成了文字（如“2020.5.3”“6000元”），显示“数据格式有误：…”；都会指出是哪个单元格，"
+         "改正后自动重新计算。日期、金额、人数填成文字的单元格显示为红色。", None),
         ("  各表预置了公式和下拉列表的行数：" + "、".join(f"{s.name} {rows[s.key]} 行" for s in SHEETS)
          + "；超出时请联系县防贫中心重新生成工作簿。", None),
         ("  在 Excel 2010 及以上版本、WPS 和 LibreOffice 中均可自动计算。", None),
@@ -280,6 +282,7 @@ def write_township_workbook(
                 formula_columns=formulas.get(sheet.key),
                 prepared_rows=counts[sheet.key],
                 protect_header=True,
+                guard_inputs=True,
             )
         _write_calendar(wb, formats, policy)
         wb.close()

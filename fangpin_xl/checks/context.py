@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..cases import judge_relief
-from ..derive import default_check_date, derive_cases, derive_households
+from ..derive import Place, default_check_date, derive_cases, derive_households
 from ..errors import PolicyError
 from ..ids import validate_ids
 from ..issues import Issue, sort_issues
@@ -135,17 +135,22 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
                 ids[(key, column.key)] = _check_ids(sd.frame[column.key], today)
     households = cases = None
     hh = data.sheets.get("households")
+    # The computed columns see what was typed where the reader could not read it (a
+    # formula would, too): a note names such a cell instead of leaving it out.
     if hh is not None and "household_no" in hh.columns:
         spending, visits = data.sheets.get("spending"), data.sheets.get("visits")
         households = derive_households(
-            hh.frame, spending.frame if spending is not None else None,
+            hh.with_failures(), spending.with_failures() if spending is not None else None,
             visits.frame if visits is not None else None,
             policy=basis.policy, check_date=basis.check_date,
+            places={key: place(sd) for key, sd in (("households", hh), ("spending", spending))
+                    if sd is not None},
         )
     cs = data.sheets.get("cases")
     judged = None
     if cs is not None:
-        cases = derive_cases(cs.frame, policy=basis.policy, check_date=basis.check_date)
+        cases = derive_cases(cs.with_failures(), policy=basis.policy, check_date=basis.check_date,
+                             place=place(cs))
         spending = data.sheets.get("spending")
         if (hh is not None and spending is not None and len(cs.frame)
                 and ("households", "household_no") in keys and ("spending", "household_no") in keys):
@@ -160,6 +165,11 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
         households=households, cases=cases, judged=judged,
         sheet_rank=MappingProxyType({name: i for i, name in enumerate(data.sheet_names)}),
     )
+
+
+def place(sd: SheetData) -> Place:
+    """Where a read sheet's rows and columns are, to name cells in derive's notes."""
+    return Place(sd.name, sd.frame.index.to_numpy(dtype=np.int64), dict(sd.columns))
 
 
 def finish(context: Context, issues: list[Issue]) -> CheckedWorkbook:

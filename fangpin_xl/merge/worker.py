@@ -30,6 +30,7 @@ import pandas as pd
 from .. import followup
 from ..checks import CheckedWorkbook, check_workbook, occurrences
 from ..columns import as_dates, as_text, day_text, excel_numbers
+from ..derive import shown_cases, shown_households
 from ..errors import FangpinError
 from ..issues import CODES, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
@@ -206,15 +207,15 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
     for spec in SHEETS:
         report.rows.setdefault(spec.key, SheetCount())
 
-    # Computed columns, as values: what the checks derived.
+    # Computed columns, as values: what the checks derived (a note where a cell could not be read).
     if "households" in taken and checked.households is not None:
         hh = taken["households"]
-        derived = checked.households.loc[hh.index]
+        derived = shown_households(checked.households.loc[hh.index])
         for column in SHEETS_BY_KEY["households"].computed_columns:
             hh[column.key] = derived[column.key].to_numpy()
     if "cases" in taken and checked.cases is not None:
         cs = taken["cases"]
-        derived = checked.cases.loc[cs.index]
+        derived = shown_cases(checked.cases.loc[cs.index])
         cs["deadline"] = derived["deadline"].to_numpy()
         cs["days_left"] = derived["days_left"].astype("float64").to_numpy()
 
@@ -348,23 +349,7 @@ def rejected_rows(sd: SheetData, frame: pd.DataFrame, reasons: np.ndarray) -> li
 
 def restore_failures(sd: SheetData, frame: pd.DataFrame) -> pd.DataFrame:
     """Put back, as text, what a township typed where the reader found no value of the type."""
-    frame = frame.copy()
-    if not sd.failures or not len(frame):
-        return frame
-    present = set(frame.index)
-    computed = {c.key for c in sd.spec.computed_columns}
-    by_key: dict[str, list] = {}
-    for change in sd.failures:
-        if change.row in present and change.key in frame.columns and change.key not in computed:
-            by_key.setdefault(change.key, []).append(change)
-    for key, changes in by_key.items():
-        values = frame[key].astype(object)
-        values = values.where(values.notna(), None)
-        for change in changes:
-            original = change.original
-            values.at[change.row] = original if isinstance(original, str) else cell_text(original)
-        frame[key] = values
-    return frame
+    return sd.with_failures(frame)
 
 
 def normalise(spec: Sheet, frame: pd.DataFrame) -> pd.DataFrame:

@@ -238,12 +238,15 @@ def column_values(column: Column, values: pd.Series) -> list:
 #: What each computed column shows (``Column.computed`` → Chinese), for header notes.
 COMPUTED_NOTES: dict[str, str] = {
     **{f"spending:{kind}": f"支出表中本户“{kind}”支出在统计期内（核查基准日前若干个月，见参数表）的合计（元）。"
+       "该户该类支出有日期或金额填成了文字、或有金额没填日期时，不计合计，显示"
+       "“数据格式有误：…”或“资料不全：…”并指出是哪个单元格。"
        for kind in SPENDING_KINDS},
-    "status": "按参数表的收入标准和支出标准判定：符合 / 不符合 / 资料不全。",
+    "status": "按参数表的收入标准和支出标准判定：符合 / 不符合。户类型、收入没填时显示“资料不全：…”，"
+              "收入或支出的日期、金额填成了文字时显示“数据格式有误：…”，并指出是哪个单元格。",
     "met": "满足的条件：收入（或收入免核）和达到标准的支出类别。",
     "last_visit": "帮扶表中本户最近一次回访日期。",
     "visit_due": "最近回访日期加回访间隔（见参数表）。",
-    "deadline": "发现日期加救助程序时限（按参数表的时限单位和日历表计算）。",
+    "deadline": "发现日期加救助程序时限（按参数表的时限单位和日历表计算）。发现日期没填或填成文字时显示原因。",
     "days_left": "核查基准日到办结时限的剩余工作日，负数为已超期；已支付、已终止的案件不显示。",
 }
 
@@ -265,13 +268,14 @@ def header_note(column: Column) -> str:
         if "文本格式" not in column.note:
             lines.append("本列为文本格式。")
         lines.append("直接输入号码，不要输入成数字"
-                     + ("（否则 18 位号码的后几位会变成 0）。" if column.type == ID else "。"))
+                     + ("（否则 18 位号码的后几位会变成 0）" if column.type == ID else "")
+                     + "；存成数字时单元格变红。")
     elif column.type == DATE and column.computed is None:
-        lines.append("日期，如 2020-08-25。")
+        lines.append("日期，如 2020-08-25。填成文字时单元格变红。")
     elif column.type == MONEY and column.computed is None:
-        lines.append("数字（元），不要加“元”等文字。")
+        lines.append("数字（元），不要加“元”等文字。填成文字时单元格变红。")
     elif column.type == INTEGER and column.computed is None:
-        lines.append("整数。")
+        lines.append("整数。填成文字时单元格变红。")
     return "\n".join(lines)
 
 
@@ -288,6 +292,7 @@ def write_data_sheet(
     protect_header: bool = False,
     sheet_name: str | None = None,
     input_notes: bool = True,
+    guard_inputs: bool = False,
 ) -> int:
     """Write one data sheet laid out as docs/WORKBOOK-LAYOUT.md says; return the data rows written.
 
@@ -302,7 +307,9 @@ def write_data_sheet(
     sheet except the input columns' cells. ``sheet_name`` defaults to the
     schema name (the merge passes continuation names). ``input_notes=False``
     (a report, nothing to fill in) comments only the headers whose column has
-    a note, with that note.
+    a note, with that note. ``guard_inputs`` (a form people fill in) adds
+    ``input_guards``: data validation of date and number columns and a red
+    mark on a cell holding text where a number or date belongs.
     """
     frame = pd.DataFrame() if frame is None else frame
     formula_columns = dict(formula_columns or {})
@@ -388,6 +395,8 @@ def write_data_sheet(
                 "error_title": "请从下拉列表选择",
                 "error_message": f"“{column.header}”可选：" + "、".join(column.choices),
             })
+    if guard_inputs:
+        input_guards(ws, columns, first, last, formats)
     for i, column in enumerate(columns):
         if column.key == "days_left" and column.computed is not None:
             ws.conditional_format(first, i, last, i, {
@@ -413,6 +422,61 @@ def write_data_sheet(
             "insert_rows": True, "delete_rows": True,
         })
     return n
+
+
+#: The dates a date cell accepts (data validation).
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+
+
+def guard_messages(column: Column) -> tuple[str, str] | None:
+    """(stop title, stop message) of a typed input column's data validation, None for text."""
+    if column.computed is not None:
+        return None
+    first, last = DATE_RANGE
+    if column.type in (DATE, MONTH):
+        return ("请输入日期", f"“{column.header}”请输入日期，如 2020-08-25（{first.year} 年至 {last.year} 年之间）；"
+                "不要输入“2020.8.25”“2020年8月25日”等文字。")
+    if column.type == MONEY:
+        return ("请输入数字", f"“{column.header}”请输入不小于 0 的数字（元），不要加“元”、逗号或其他文字。")
+    if column.type == INTEGER:
+        return ("请输入整数", f"“{column.header}”请输入不小于 0 的整数，不要加“人”或其他文字。")
+    return None
+
+
+def input_guards(ws: Worksheet, columns: tuple[Column, ...], first: int, last: int,
+                 formats: Formats) -> None:
+    """Input cells that guard themselves in Excel, WPS and LibreOffice.
+
+    Data validation stops a typed date outside ``DATE_RANGE`` (or text) in a
+    date column and a negative number (or text) in a money or integer column,
+    with a Chinese message. Validation does not see pasted values, so a
+    conditional format also marks red any such cell that holds text, and an
+    ID or phone cell that holds a number (Excel has dropped its last digits).
+    """
+    for i, column in enumerate(columns):
+        if column.computed is not None:
+            continue
+        messages = guard_messages(column)
+        cell = xl_rowcol_to_cell(first, i)
+        if messages is not None:
+            title, message = messages
+            if column.type in (DATE, MONTH):
+                rule: dict[str, Any] = {"validate": "date", "criteria": "between",
+                                        "minimum": DATE_RANGE[0], "maximum": DATE_RANGE[1]}
+            else:
+                rule = {"validate": "decimal" if column.type == MONEY else "integer",
+                        "criteria": ">=", "value": 0}
+            ws.data_validation(first, i, last, i, {
+                **rule, "error_type": "stop", "error_title": title, "error_message": message,
+            })
+            criteria = f'=AND(ISTEXT({cell}),TRIM({cell})<>"")'
+        elif column.type in (ID, PHONE):
+            criteria = f"=ISNUMBER({cell})"
+        else:
+            continue
+        ws.conditional_format(first, i, last, i, {
+            "type": "formula", "criteria": criteria, "format": formats.warning,
+        })
 
 
 def add_streamed_table(ws: Worksheet, header_row: int, last_row: int, headers: list[str],
