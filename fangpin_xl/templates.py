@@ -54,6 +54,8 @@ from .workbook.write import (
     atomic_output,
     excel_serials,
     new_workbook,
+    page_setup,
+    wrapped_height,
     write_data_sheet,
 )
 
@@ -70,6 +72,9 @@ POLICY_TITLE = "精准防贫参数（县级统一设置，乡镇请勿修改）"
 POLICY_HEADERS = ("键", "参数", "值")
 CHECK_DATE_LABEL = "核查基准日"
 CALENDAR_HEADERS = ("日期", "工作日", "序号")
+#: Column widths of 说明 and of the printed 参数 columns (参数, 值).
+INSTRUCTIONS_WIDTH = 92
+POLICY_WIDTHS = (36, 52)
 
 _BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -107,7 +112,7 @@ def _title(sheet: Sheet, policy: Policy, township: str) -> str:
 def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township: str,
                         rows: Mapping[str, int], check_date: dt.date) -> None:
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 120, formats.wrap)
+    ws.set_column(0, 0, INSTRUCTIONS_WIDTH, formats.wrap)
     example_start = dt.date(2020, 4, 29)
     example = workdays.deadline(example_start, policy=policy)
     unit = policy.deadline_mode
@@ -119,7 +124,7 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
         f"  {POLICY_SHEET}：县级统一设置的收入标准、支出标准、办理时限等参数，乡镇请勿修改；"
         f"只有“{CHECK_DATE_LABEL}”（黄色单元格）可以修改。",
         *(f"  {s.name}：{s.note}。" for s in SHEETS),
-        f"  {CALENDAR_SHEET}：计算办结时限用的工作日历（含法定节假日和调休上班日），请勿修改。",
+        f"  {CALENDAR_SHEET}：计算办结时限用的工作日历（含法定节假日和调休上班日），已隐藏，请勿修改。",
     ]
     lines = [
         (f"精准防贫乡镇工作簿 —— {policy.county} {township} {policy.year} 年", formats.title),
@@ -166,6 +171,12 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
          "住房安全和饮水安全；帮扶人解决不了的问题上报村两委或乡镇。", None),
         (f"  “下次回访到期”= 最近回访日期 + {interval} 个月。", None),
         ("", None),
+        ("六、打印", formats.title),
+        ("  各表已设为 A4 纸打印：较宽的表横向打印，每页都打印标题和列名，页脚有页码和“填报单位、填报人、审核人、日期”"
+         "签字栏；日历表已隐藏，不打印。", None),
+        ("  打印范围是生成本工作簿时已有数据的行。新填了行以后，打印前请选中从第 1 行到最后一行数据的区域，"
+         "点“页面布局 → 打印区域 → 设置打印区域”（WPS 同样在“页面布局”中），否则新填的行不会打印。", None),
+        ("", None),
         (f"核查基准日：{check_date.isoformat()}（可在“{POLICY_SHEET}”表修改）。", None),
     ]
     warnings = workdays.calendar_warnings(*calendar_span(policy), policy=policy)
@@ -173,17 +184,18 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
     for r, (text, fmt) in enumerate(lines):
         if text:
             ws.write_string(r, 0, text, fmt or formats.wrap)
+            ws.set_row(r, wrapped_height(text, INSTRUCTIONS_WIDTH))
     ws.hide_gridlines(2)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    page_setup(ws, [INSTRUCTIONS_WIDTH], last_row=len(lines) - 1, title_rows=0)
 
 
 def _write_policy(wb: Workbook, formats: Formats, policy: Policy, check_date: dt.date) -> None:
     ws = wb.add_worksheet(POLICY_SHEET)
     ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, 2, 32)
-    ws.merge_range(0, 0, 0, 2, POLICY_TITLE, formats.title)
+    ws.set_column(1, 1, POLICY_WIDTHS[0])
+    ws.set_column(2, 2, POLICY_WIDTHS[1], formats.wrap)
+    # The title over the printed columns: the key column (A) is for programs, not printed.
+    ws.merge_range(0, 1, 0, 2, POLICY_TITLE, formats.title)
     ws.write_row(1, 0, POLICY_HEADERS, formats.header)
     entries = [*policy_rows(policy), (CHECK_DATE_KEY, CHECK_DATE_LABEL, check_date)]
     names = [param_name(key) for key, _, _ in entries]
@@ -202,13 +214,15 @@ def _write_policy(wb: Workbook, formats: Formats, policy: Policy, check_date: dt
         elif value is None:
             ws.write_blank(row, 2, None)
         elif isinstance(value, str):
-            ws.write_string(row, 2, value)
+            ws.write_string(row, 2, value, formats.wrap)
+            ws.set_row(row, wrapped_height(value, POLICY_WIDTHS[1]))
         elif isinstance(value, bool):
             ws.write_boolean(row, 2, value)
         else:
             ws.write_number(row, 2, float(value))
         wb.define_name(names[i], f"='{POLICY_SHEET}'!$C${row + 1}")
     ws.freeze_panes(HEADER_ROWS, 0)
+    page_setup(ws, list(POLICY_WIDTHS), first_col=1, last_row=HEADER_ROWS + len(entries) - 1)
     ws.protect()
 
 
@@ -231,6 +245,8 @@ def _write_calendar(wb: Workbook, formats: Formats, policy: Policy) -> None:
         wb.define_name(name, f"='{CALENDAR_SHEET}'!${letter}${FIRST_DATA_ROW}:${letter}${last_row}")
     ws.freeze_panes(HEADER_ROWS, 0)
     ws.protect()
+    # A helper of the formulas: hidden, so it is neither in the way nor printed.
+    ws.hide()
 
 
 # -- workbooks -----------------------------------------------------------------------------
@@ -283,6 +299,7 @@ def write_township_workbook(
                 prepared_rows=counts[sheet.key],
                 protect_header=True,
                 guard_inputs=True,
+                signature=True,
             )
         _write_calendar(wb, formats, policy)
         wb.close()

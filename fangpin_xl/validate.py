@@ -39,6 +39,8 @@ class FileResult:
     annotated: Path | None = None
     #: What happened to the annotated copy, in Chinese ("" when none was asked for).
     annotation_note: str = ""
+    #: Data sheet name → (last header row, last data row): what the annotated copy prints.
+    layout: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -133,7 +135,10 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
         workbook = check_workbook(data, policy=policy, today=today)
         checked.append(workbook)
         rows = {sd.name: sd.rows_read for sd in data.sheets.values()}
-        results.append(FileResult(path, list(workbook.issues), rows))
+        layout = {sd.name: (sd.header_row + sd.header_rows - 1,
+                            int(sd.frame.index.max()) if len(sd.frame) else sd.header_row + sd.header_rows - 1)
+                  for sd in data.sheets.values() if sd.header_row}
+        results.append(FileResult(path, list(workbook.issues), rows, layout=layout))
     add_cross_workbook_issues(results, checked, today)
     if annotate_dir is not None:
         _annotate(results, Path(annotate_dir), inputs)
@@ -163,7 +168,8 @@ def _annotate(results: list[FileResult], out_dir: Path, inputs: list[Path]) -> N
         if not result.readable or not result.issues:
             continue
         try:
-            result.annotated = annotate_workbook(result.path, result.issues, out_dir, avoid=taken)
+            result.annotated = annotate_workbook(result.path, result.issues, out_dir, avoid=taken,
+                                                 layout=result.layout)
             taken.add(result.annotated)
             result.annotation_note = annotation_note(result.path, result.annotated)
         except TooLarge as exc:

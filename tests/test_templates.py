@@ -96,12 +96,16 @@ def test_data_sheet_layout(book, sheet):
     assert list(ws.tables) == [sheet.key]
     assert ws.tables[sheet.key].ref == f"A2:{last_col}{rows + 2}"
     assert ws.freeze_panes == "A3"
-    # Print setup: A4 landscape, row 2 on every page, one page wide.
+    # Print setup: A4 landscape, the title and the headers on every page, one page wide, the
+    # filled rows only (none in the blank template), page numbers and the lines to sign.
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.paperSize == 9
-    assert ws.print_title_rows == "$2:$2"
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.print_area == f"'{sheet.name}'!$A$1:${last_col}$2"
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+    assert ws.oddFooter.left.text.startswith("填报单位：")
+    assert ws.oddFooter.right.text == "第 &P 页，共 &N 页"
     for column in sheet.columns:
         col = letter(sheet, column.key)
         assert dimension(ws, col).width == pytest.approx(column.width, abs=0.72)
@@ -224,8 +228,10 @@ def test_instructions_sheet(book):
 
 def test_policy_sheet(book):
     ws = book["参数"]
-    assert ws["A1"].value == "精准防贫参数（县级统一设置，乡镇请勿修改）"
+    # The title over the printed columns; the key column (A) is not printed.
+    assert ws["B1"].value == "精准防贫参数（县级统一设置，乡镇请勿修改）"
     assert [c.value for c in ws[2]] == ["键", "参数", "值"]
+    assert ws.print_area == f"'参数'!$B$1:$C${ws.max_row}" and ws.print_title_rows == "$1:$2"
     expected = [*policy_rows(POLICY), ("check_date", "核查基准日", dt.datetime(2020, 12, 31))]
     found = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3)]
     assert found == [tuple(e) for e in expected]
@@ -260,6 +266,7 @@ def test_param_names():
 
 def test_calendar_sheet(book):
     ws = book["日历"]
+    assert ws.sheet_state == "hidden"  # a helper of the formulas: not in the way, not printed
     assert [c.value for c in ws[2]] == ["日期", "工作日", "序号"]
     rows = {r[0].value.date(): (r[1].value, r[2].value) for r in ws.iter_rows(min_row=3)}
     assert min(rows) == dt.date(2019, 1, 1) and max(rows) == dt.date(2021, 12, 31)

@@ -60,6 +60,7 @@ from ..workbook.write import (
     add_streamed_table,
     excel_serials,
     new_workbook,
+    page_setup,
 )
 from .model import (
     DUPLICATES_SHEET,
@@ -435,6 +436,7 @@ class _Book:
         for i, col in enumerate(columns):
             ws.write_string(1, i, col.header, self.header)
         ws.freeze_panes(HEADER_ROWS, 0)
+        page_setup(ws, [c.width for c in columns], last_row=HEADER_ROWS + rows_here - 1)
         return ws
 
     def close(self) -> None:
@@ -530,7 +532,11 @@ def _write_summary(book: _Book, ws, result: MergeResult, table: Table) -> None:
         chart.set_legend({"position": "top"})
         chart.set_size({"width": max(720, 40 * n), "height": 360})
         ws.insert_chart(xl_rowcol_to_cell(row, 0), chart)
+        # The chart on a page of its own, never split over two.
+        ws.set_h_pagebreaks([row])
+        row += 20
     ws.freeze_panes(HEADER_ROWS, 1)
+    page_setup(ws, [c.width for c in SUMMARY_COLUMNS], last_row=row, signature=True)
 
 
 def summary_facts(result: MergeResult) -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ from ..schema import (
     Column,
     Sheet,
 )
-from ..text import cell_text, text_mask
+from ..text import cell_text, display_width, text_mask
 
 #: Excel's row limit, and the data rows a sheet with a title and a header row can hold.
 EXCEL_MAX_ROWS = 1_048_576
@@ -57,6 +57,14 @@ _NS_PER_DAY = 86_400 * 10**9
 TABLE_STYLE = "Table Style Light 9"
 #: A4 in xlsxwriter's paper numbering.
 PAPER_A4 = 9
+#: The smallest print scale (percent): 11-point text stays at 6 points or more.
+MIN_PRINT_SCALE = 55
+#: Side margins (inches) and the printable width of A4 in pixels (96 dpi) between them.
+SIDE_MARGIN = 0.3
+PRINT_WIDTH_PX = {False: int((8.27 - 2 * SIDE_MARGIN) * 96), True: int((11.69 - 2 * SIDE_MARGIN) * 96)}
+#: The lines a form is signed on, and the page number, in the printed footer.
+SIGNATURE = "填报单位：____________　填报人：__________　审核人：__________　日期：__________"
+PAGE_NUMBER = "第 &P 页，共 &N 页"
 
 FormulaFactory = Callable[[int], str]
 
@@ -293,6 +301,7 @@ def write_data_sheet(
     sheet_name: str | None = None,
     input_notes: bool = True,
     guard_inputs: bool = False,
+    signature: bool = False,
 ) -> int:
     """Write one data sheet laid out as docs/WORKBOOK-LAYOUT.md says; return the data rows written.
 
@@ -309,7 +318,9 @@ def write_data_sheet(
     (a report, nothing to fill in) comments only the headers whose column has
     a note, with that note. ``guard_inputs`` (a form people fill in) adds
     ``input_guards``: data validation of date and number columns and a red
-    mark on a cell holding text where a number or date belongs.
+    mark on a cell holding text where a number or date belongs. The sheet
+    prints the title, the headers and the rows of ``frame`` (``page_setup``),
+    with the signature lines of a form when ``signature``.
     """
     frame = pd.DataFrame() if frame is None else frame
     formula_columns = dict(formula_columns or {})
@@ -412,16 +423,71 @@ def write_data_sheet(
         ws.ignore_errors({"number_stored_as_text": " ".join(text_ranges)})
 
     ws.freeze_panes(HEADER_ROWS, 0)
-    ws.set_landscape()
-    ws.set_paper(PAPER_A4)
-    ws.repeat_rows(1)
-    ws.fit_to_pages(1, 0)
+    page_setup(ws, [c.width for c in columns], last_row=HEADER_ROWS + n - 1, signature=signature)
     if protect_header:
         ws.protect("", {
             "autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
             "insert_rows": True, "delete_rows": True,
         })
     return n
+
+
+def column_pixels(widths) -> int:
+    """The width in pixels Excel gives columns of these character widths (Calibri 11)."""
+    return sum(int(float(w) * 7 + 0.5) + 5 for w in widths)
+
+
+def print_plan(widths) -> tuple[bool, int | None]:
+    """(landscape, fixed scale): portrait when the columns fit it at 100 %; fit to one page
+    wide (scale None) when that keeps ``MIN_PRINT_SCALE``; else ``MIN_PRINT_SCALE`` itself."""
+    pixels = column_pixels(widths)
+    landscape = pixels > PRINT_WIDTH_PX[False]
+    fits = pixels * MIN_PRINT_SCALE / 100 <= PRINT_WIDTH_PX[landscape]
+    return landscape, None if fits else MIN_PRINT_SCALE
+
+
+def footer_text(signature: bool) -> str:
+    """The printed footer: page numbers, and the signature lines on a form."""
+    return f"&L{SIGNATURE}&R{PAGE_NUMBER}" if signature else f"&C{PAGE_NUMBER}"
+
+
+HEADER_TEXT = "&L&A"
+
+
+def wrapped_height(text: str, width: float) -> float:
+    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide."""
+    # A CJK character takes a little more than two character widths in print.
+    lines = max(1, -(-display_width(text) // max(1, int(width * 0.8))))
+    return 17.0 * lines
+
+
+def page_setup(ws: Worksheet, widths, *, last_row: int, first_col: int = 0, title_rows: int = HEADER_ROWS,
+               signature: bool = False, last_col: int | None = None) -> None:
+    """Print setup of a sheet: A4, landscape where the columns are wider than portrait,
+    fit to one page wide (never below ``MIN_PRINT_SCALE``; wider sheets print at that
+    scale with the first column repeated), rows 1..``title_rows`` on every page, the
+    sheet name above and page numbers (and the signature lines of a form) below;
+    printed: the title rows and the rows down to ``last_row`` (0-based), nothing else.
+    """
+    landscape, scale = print_plan(widths)
+    ws.set_paper(PAPER_A4)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN, top=0.6, bottom=0.7)
+    last = first_col + len(widths) - 1 if last_col is None else last_col
+    ws.print_area(0, first_col, max(last_row, title_rows - 1), last)
+    if title_rows:
+        ws.repeat_rows(0, title_rows - 1)
+    if scale is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(scale)
+        ws.repeat_columns(first_col)
+        ws.print_across()
+    ws.set_header(HEADER_TEXT, {"margin": 0.3})
+    ws.set_footer(footer_text(signature), {"margin": 0.3})
 
 
 #: The dates a date cell accepts (data validation).
