@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -40,12 +40,13 @@ from .schema import (
     CHECK_DATE_KEY,
     HOUSEHOLDS,
     INSTRUCTIONS_SHEET,
+    MEMBERS,
     POLICY_SHEET,
     SHEETS,
     SHEETS_BY_KEY,
     Sheet,
 )
-from .workbook.headers import normalise_header
+from .workbook.headers import Matcher, normalise_header
 from .workbook.read import read_sheet_table, read_workbook
 from .workbook.write import (
     FIRST_DATA_ROW,
@@ -325,8 +326,14 @@ def build_templates(
     roster: pd.DataFrame | Mapping[str, pd.DataFrame] | str | Path | None = None,
     rows: int | Mapping[str, int] | None = None,
     check_date: dt.date | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """One workbook per township in ``out_dir``; returns the paths in township order.
+
+    The county name and year are ``county``'s and the policy's, else the roster's
+    (``identify``); the CLI refuses (``Policy.require``) when none of them gives them.
+    A workbook already in ``out_dir`` is never replaced unless ``overwrite``
+    (``InputError`` before anything is written).
 
     ``county`` overrides the policy's county name. Without a roster each of
     ``townships`` gets a blank workbook. A roster (the county household list:
@@ -337,9 +344,10 @@ def build_templates(
     the other sheets follow their household by 户编号. Raises ``PolicyError``
     before writing anything when the year's income threshold is 待填.
     """
-    policy.income_threshold()
     if county:
-        policy = replace(policy, county=county)
+        policy = replace(policy, county=county, set_keys=policy.set_keys | {"county"})
+    policy = identify(policy, roster)
+    policy.income_threshold()
     wanted = list(dict.fromkeys(t.strip() for t in townships if t and t.strip()))
     frames = _roster_frames(roster) if roster is not None else {}
     households = frames.get("households")
@@ -351,6 +359,12 @@ def build_templates(
     if not wanted:
         raise InputError("请至少指定一个乡镇，或提供含“乡镇”列的县级花名册。")
     out_dir = Path(out_dir)
+    targets = [out_dir / workbook_file_name(policy, township) for township in wanted]
+    existing = [path for path in targets if path.exists()]
+    if existing and not overwrite:
+        listed = "、".join(path.name for path in existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        raise InputError(f"{out_dir} 中已有工作簿 {listed}：为免覆盖已填写的数据，未生成任何工作簿；"
+                         "确需重新生成请加 --force（原文件将被替换）。")
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for township in wanted:
@@ -360,6 +374,46 @@ def build_templates(
             target, policy=policy, township=township, frames=per_sheet, rows=rows, check_date=check_date,
         ))
     return paths
+
+
+#: Headers of the county column in a roster (normalised), e.g. the national export's 县(市、区、旗).
+_COUNTY_HEADERS = ("县", "县(市、区、旗)", "县(市、区)", "县市区", "县区")
+
+
+def identify(policy: Policy, roster=None) -> Policy:
+    """The policy with the county name and year a roster file gives where the county gave
+    none (``Policy.given``): its 参数 sheet, else the one value of its 县 column."""
+    from .workbook.read import read_policy_values
+
+    if roster is None or isinstance(roster, pd.DataFrame | Mapping):
+        return policy
+    path = Path(roster)
+    if policy.given("county") and policy.given("year"):
+        return policy
+    found: dict[str, object] = {}
+    values = read_policy_values(path)
+    if values:
+        found = {key: values.get(key) for key in ("county", "year") if values.get(key) not in (None, "")}
+    if "county" not in found:
+        table, _ = read_sheet_table(path)
+        for header in table.columns:
+            if normalise_header(str(header)) in _COUNTY_HEADERS:
+                names = pd.unique(table[header].dropna().astype(str).str.strip())
+                names = [n for n in names if n]
+                if len(names) == 1:
+                    found["county"] = names[0]
+                break
+    changes: dict[str, object] = {}
+    if "county" in found and not policy.given("county"):
+        changes["county"] = str(found["county"])
+    if "year" in found and not policy.given("year"):
+        try:
+            changes["year"] = int(float(str(found["year"])))
+        except ValueError:
+            pass
+    if not changes:
+        return policy
+    return replace(policy, **changes, set_keys=policy.set_keys | set(changes))  # type: ignore[arg-type]
 
 
 def _roster_frames(roster) -> dict[str, pd.DataFrame]:
@@ -399,15 +453,62 @@ def read_roster(path: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def _schema_columns(table: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
-    """The columns of ``table`` whose header is a name of one of ``sheet``'s input columns."""
-    headers = {normalise_header(str(h)): h for h in reversed(table.columns)}
-    picked = {}
-    for column in sheet.input_columns:
-        for name in column.names:
-            if normalise_header(name) in headers:
-                picked[column.key] = table[headers[normalise_header(name)]]
-                break
-    return pd.DataFrame(picked, index=table.index)
+    """The columns of ``table`` whose header names one of ``sheet``'s input columns: by name or
+    synonym, units in brackets ignored, else by the loose form (``headers.loose_header``:
+    家庭年人均纯收入 is 人均纯收入, 是否享受低保 is 低保). The first such column wins."""
+    return pd.DataFrame({key: table[header] for key, header in _roster_matches(table, sheet).items()},
+                        index=table.index)
+
+
+def _roster_matches(table: pd.DataFrame, sheet: Sheet) -> dict[str, str]:
+    """Schema key → the roster header that fills it."""
+    matcher = Matcher(sheet, sheet.input_columns)
+    picked: dict[str, str] = {}
+    for header in table.columns:
+        hit = matcher.resolve(normalise_header(str(header)))
+        if hit is not None and hit[0] not in picked:
+            picked[hit[0]] = header
+    return picked
+
+
+@dataclass(frozen=True)
+class RosterColumns:
+    """What a roster's columns gave the workbooks (``template --roster`` says it)."""
+
+    #: (roster header, the workbook column it fills), in roster order.
+    used: tuple[tuple[str, str], ...]
+    #: Roster headers no workbook column takes.
+    ignored: tuple[str, ...]
+    #: Required 监测户 columns the roster cannot fill (the townships fill them in).
+    unfilled: tuple[str, ...]
+
+
+def roster_columns(path: str | Path) -> RosterColumns:
+    """Which columns of the roster in ``path`` fill which workbook columns, and which do not."""
+    data = read_workbook(Path(path), read_policy=False)
+    households = data.sheets.get("households")
+    if households is not None and households.header_row:
+        used = tuple((households.headers[key], HOUSEHOLDS.column(key).header)
+                     for key in households.headers if key in {c.key for c in HOUSEHOLDS.input_columns})
+        ignored = tuple(households.headers[name] for name in households.extras)
+        found = set(households.headers)
+    else:
+        table, _ = read_sheet_table(Path(path))
+        picks = {**{h: (MEMBERS, k) for k, h in _roster_matches(table, MEMBERS).items()},
+                 **{h: (HOUSEHOLDS, k) for k, h in _roster_matches(table, HOUSEHOLDS).items()}}
+        used = tuple((str(h), f"{picks[h][0].name}·{picks[h][0].column(picks[h][1]).header}")
+                     for h in table.columns if h in picks)
+        ignored = tuple(str(h) for h in table.columns if h not in picks)
+        found = {key for sheet, key in picks.values() if sheet is HOUSEHOLDS}
+        members = {key for sheet, key in picks.values() if sheet is MEMBERS}
+        # A per-person list gives the head's name and ID and the household size.
+        if "relation" in members:
+            found |= {"head_name"} if "name" in members else set()
+            found |= {"head_id"} if "id_number" in members else set()
+        if members & {"name", "id_number"}:
+            found.add("household_size")
+    unfilled = tuple(c.header for c in HOUSEHOLDS.input_columns if c.required and c.key not in found)
+    return RosterColumns(used, ignored, unfilled)
 
 
 def _roster_from_table(table: pd.DataFrame, file: str) -> dict[str, pd.DataFrame]:

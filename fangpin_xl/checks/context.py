@@ -41,6 +41,8 @@ class IdColumn:
     valid: np.ndarray  # bool
     error: pd.Series  # object: the validator's message, None where valid or empty
     warning: pd.Series  # object
+    #: A valid old 15-digit number, checked as its 18-digit form.
+    upgraded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,8 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
                 keys[(key, name)] = match_keys(sd.frame[name])
         for column in sd.spec.input_columns:
             if column.type == ID and column.key in sd.columns:
-                ids[(key, column.key)] = _check_ids(sd.frame[column.key], today)
+                ids[(key, column.key)] = _check_ids(sd.frame[column.key], today,
+                                                    basis.policy.normal_areas)
     households = cases = None
     hh = data.sheets.get("households")
     # The computed columns see what was typed where the reader could not read it (a
@@ -202,16 +205,18 @@ def decide_basis(data: WorkbookData, policy: Policy | None) -> Basis:
     return Basis(rules_policy, check_date, source, own, error, bad)
 
 
-def _check_ids(values: pd.Series, today: dt.date) -> IdColumn:
+def _check_ids(values: pd.Series, today: dt.date, normal_areas: tuple[str, ...] = ()) -> IdColumn:
     present = values.notna().to_numpy(dtype=bool)
     normalized = pd.Series(None, index=values.index, dtype=object)
     error = pd.Series(None, index=values.index, dtype=object)
     warning = pd.Series(None, index=values.index, dtype=object)
     valid = np.zeros(len(values), dtype=bool)
+    upgraded = np.zeros(len(values), dtype=bool)
     if present.any():
-        checked = validate_ids(values[present].astype(object), today=today)
+        checked = validate_ids(values[present].astype(object), today=today, normal_areas=normal_areas)
         normalized[present] = checked["normalized"].to_numpy()
         error[present] = checked["error"].to_numpy()
         warning[present] = checked["warning"].to_numpy()
         valid[present] = checked["valid"].to_numpy(dtype=bool)
-    return IdColumn(normalized, valid, error, warning)
+        upgraded[present] = checked["upgraded"].to_numpy(dtype=bool)
+    return IdColumn(normalized, valid, error, warning, upgraded & valid)

@@ -30,13 +30,23 @@ import pandas as pd
 from .. import followup
 from ..checks import CheckedWorkbook, check_workbook, occurrences
 from ..columns import as_dates, as_text, day_text, excel_numbers
-from ..derive import shown_cases, shown_households
+from ..derive import default_check_date, shown_cases, shown_households
 from ..errors import FangpinError
 from ..issues import CODES, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
 from ..rules import STATUS_ELIGIBLE
-from ..schema import CASE_STAGES, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO, Sheet
+from ..schema import (
+    CASE_STAGES,
+    CHECK_DATE_KEY,
+    ID,
+    SHEETS,
+    SHEETS_BY_KEY,
+    TEXT_TYPES,
+    YESNO,
+    Sheet,
+)
 from ..text import cell_text, text_mask
+from ..workbook.discover import open_in_office
 from ..workbook.read import SheetData, read_workbook
 from ..workdays import workdays_between_series
 from .model import (
@@ -182,7 +192,7 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
     report = outcome.report
     data = checked.data
     report.status = MERGED
-    outcome.issues = list(checked.issues)
+    outcome.issues = [*open_in_office(task.path), *checked.issues]
     outcome.sheet_names = list(data.sheet_names)
     report.township = township_of(checked)
     compare_policy(report, data.policy_values, task.county_policy)
@@ -318,7 +328,12 @@ def compare_policy(report: FileReport, values, county: Policy) -> None:
         report.policy_year = int(float(year)) if year not in (None, "") else None
     except (TypeError, ValueError):
         report.policy_year = None
-    diffs = policy_differences(county, values)
+    diffs = [d for d in policy_differences(county, values) if d[0] != "county" or county.given("county")]
+    # A township's own 核查基准日 moves its spending windows and days left off the county's.
+    expected_date = default_check_date(county)
+    found_date = values.get(CHECK_DATE_KEY)
+    if isinstance(found_date, dt.date) and found_date != expected_date:
+        diffs.append((CHECK_DATE_KEY, "核查基准日", expected_date, found_date))
     report.policy_matches = not diffs
     report.policy_differences = [
         f"{label}：{cell_text(found) or '（空）'}（全县 {cell_text(expected)}）"
@@ -353,16 +368,21 @@ def restore_failures(sd: SheetData, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def normalise(spec: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as str / None, extras as values xlsxwriter writes as they are."""
+    """Text columns as str / None, extras as values xlsxwriter writes as they are; an ID
+    number's check character x as X (the county workbook and the history store it so)."""
     out = {}
     for column in spec.columns:
         values = frame[column.key]
         if column.type in TEXT_TYPES or column.type == YESNO:
             arr = values.to_numpy(dtype=object, copy=True)
             missing = pd.isna(arr)
-            other = ~missing & ~text_mask(values)
+            text = ~missing & text_mask(values)
+            other = ~missing & ~text
             if other.any():
                 arr[other] = [cell_text(v) for v in arr[other]]
+            if column.type == ID and text.any():
+                arr[text] = pd.Series(arr[text], dtype=object).str.replace(
+                    r"[xｘ](\s*)$", r"X\1", regex=True).to_numpy(dtype=object)
             arr[missing] = None
             out[column.key] = arr
         else:
