@@ -17,7 +17,7 @@ import os
 import sys
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import InputError
@@ -103,13 +103,17 @@ def too_large_note(source: str | Path, error: TooLarge) -> str:
 
 
 def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str | Path, *,
-                      avoid: Iterable[Path] = (), limit_bytes: int = MAX_ANNOTATE_BYTES) -> Path:
+                      avoid: Iterable[Path] = (), limit_bytes: int = MAX_ANNOTATE_BYTES,
+                      layout: Mapping[str, tuple[int, int]] | None = None) -> Path:
     """Write an annotated copy of ``source`` into ``out_dir`` and return its path.
 
     ``issues`` are this workbook's issues (others, by file name, are ignored).
     Each problem cell gets a red (error) or yellow (warning) fill and a comment
     with its messages; a 问题 sheet lists every issue with a link to its cell.
-    Raises InputError when the workbook cannot be opened.
+    ``layout`` (sheet name → (last header row, last data row), as the reader
+    found them) makes those sheets print their filled rows on A4 with the
+    headers on every page (``workbook.write.page_setup``'s rules); the 问题
+    sheet always does. Raises InputError when the workbook cannot be opened.
     """
     source = Path(source)
     if not source.is_file():
@@ -144,6 +148,9 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
         ) from None
     _mark_cells(wb, mine)
     _issues_sheet(wb, mine)
+    for name, (header_last, last_row) in (layout or {}).items():
+        if name in wb.sheetnames:
+            _print_setup(wb[name], header_last, last_row, signature=True)
     with atomic_output(target) as tmp, _quiet_generators():
         wb.save(tmp)
     wb.close()
@@ -246,6 +253,38 @@ def _fill_issues_sheet(ws, issues: list[Issue], sheetnames: list[str]) -> None:
     ws.freeze_panes = "A2"
     if issues:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(ISSUE_HEADERS))}{len(issues) + 1}"
+    _print_setup(ws, 1, len(issues) + 1, signature=False)
+
+
+def _print_setup(ws, header_last: int, last_row: int, *, signature: bool) -> None:
+    """A4 print setup of an openpyxl sheet, by the rules of ``workbook.write.page_setup``."""
+    from openpyxl.utils import get_column_letter
+
+    from .workbook.write import HEADER_TEXT, PAGE_NUMBER, SIDE_MARGIN, SIGNATURE, print_plan
+
+    columns = max(1, ws.max_column)
+    widths = [ws.column_dimensions[get_column_letter(i)].width or 8.43 for i in range(1, columns + 1)]
+    landscape, scale = print_plan(widths)
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
+    ws.print_area = f"A1:{get_column_letter(columns)}{max(last_row, header_last)}"
+    ws.print_title_rows = f"1:{header_last}"
+    if scale is None:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        setup.fitToWidth, setup.fitToHeight = 1, 0
+    else:
+        setup.scale = scale
+        ws.print_title_cols = "A:A"
+        setup.pageOrder = "overThenDown"
+    ws.oddHeader.left.text = HEADER_TEXT.removeprefix("&L")
+    if signature:
+        ws.oddFooter.left.text = SIGNATURE
+        ws.oddFooter.right.text = PAGE_NUMBER
+    else:
+        ws.oddFooter.center.text = PAGE_NUMBER
 
 
 def _issues_sheet(wb, issues: list[Issue]) -> None:

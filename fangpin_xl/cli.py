@@ -88,6 +88,23 @@ def _install_click_chinese() -> None:
 
 _install_click_chinese()
 
+
+class _Integer(click.types.IntParamType):
+    """click's integer type, named in Chinese in its messages ("'abc' 不是有效的整数。")."""
+
+    name = "整数"
+
+
+class _IntegerRange(click.IntRange):
+    name = "整数"
+
+
+INTEGER = _Integer()
+
+
+def integer_range(low: int, high: int) -> click.IntRange:
+    return _IntegerRange(low, high)
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -126,16 +143,19 @@ def policy():
 
 
 @policy.command("show")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="本县参数文件（TOML）；不指定时用内置默认参数。")
-@click.option("--year", type=int, help="参数年度（默认取参数文件中的 year）。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
+              help="本县参数文件（TOML）；不指定时用内置默认参数（须用 --year 指定年度）。")
+@click.option("--year", type=INTEGER, metavar="年份", help="参数年度（默认取参数文件中的 year）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def policy_show(policy_file, year, as_json):
     """显示某一年度生效的参数。"""
     from .policy import PAYOUT_EXAMPLE_LABEL, UNFILLED, load_policy, policy_rows
     from .text import cell_text, display_width
 
+    if policy_file is None and year is None:
+        raise click.UsageError("请用 --policy 指定本县参数文件，或用 --year 指定年度（查看内置默认参数）。")
     loaded = load_policy(policy_file, year=year)
+    loaded.require("year")
     rows = policy_rows(loaded)
     if as_json:
         click.echo(json.dumps({key: value for key, _, value in rows}, ensure_ascii=False, indent=2))
@@ -145,7 +165,9 @@ def policy_show(policy_file, year, as_json):
     missing = loaded.missing_income_threshold()
     for key, label, value in rows:
         pad = " " * (width - display_width(label))
-        if key == "income.threshold":
+        if key == "county" and not loaded.given("county"):
+            shown = "（未设置：用 --policy 指定本县参数文件）"
+        elif key == "income.threshold":
             shown = UNFILLED if missing else cell_text(value)
             if not missing and not loaded.income_threshold_confirmed():
                 shown += "（该年贫困标准未经公开文件核实，请以本县文件为准）"
@@ -159,9 +181,9 @@ def policy_show(policy_file, year, as_json):
 
 
 @policy.command("init")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--year", type=int, help="参数年度。")
-@click.option("--county", help="县（市、区）名称。")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="文件")
+@click.option("--year", type=INTEGER, metavar="年份", help="参数年度（必填）。")
+@click.option("--county", metavar="县名", help="县（市、区）名称（必填）。")
 @click.option("--force", is_flag=True, help="文件已存在时覆盖。")
 def policy_init(file, year, county, force):
     """写出一份带中文注释的参数文件（TOML），供本县修改。"""
@@ -175,7 +197,7 @@ _POLICY_OPTION = click.option(
     "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
     help="本县参数文件（TOML）；不指定时用内置默认参数。",
 )
-_YEAR_OPTION = click.option("--year", type=int, metavar="年份", help="参数年度（默认取参数文件中的 year）。")
+_YEAR_OPTION = click.option("--year", type=INTEGER, metavar="年份", help="参数年度（默认取参数文件中的 year）。")
 
 
 # -- template ---------------------------------------------------------------
@@ -189,27 +211,41 @@ _YEAR_OPTION = click.option("--year", type=int, metavar="年份", help="参数�
 @_POLICY_OPTION
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
               help="县级监测户名单（工作簿），按乡镇分别预填。")
-def template(out_dir, county, townships, year, policy_file, roster):
-    """生成乡镇工作簿（含参数表、下拉选项、自动计算列），可按县级名单预填。"""
-    from .policy import load_policy
-    from .templates import build_templates
+@click.option("--force", is_flag=True, help="输出文件夹中已有同名工作簿时覆盖（原有数据将丢失）。")
+def template(out_dir, county, townships, year, policy_file, roster, force):
+    """生成乡镇工作簿（含参数表、下拉选项、自动计算列），可按县级名单预填。
 
-    policy = load_policy(policy_file, year=year, county=county)
-    paths = build_templates(out_dir, policy=policy, townships=townships, roster=roster)
+    \b
+    县名和年度取自 --county、--year、参数文件或名单（其“参数”表或“县”列），缺少时报错。
+    输出文件夹中已有同名工作簿时不覆盖，除非加 --force。
+    """
+    from .policy import load_policy
+    from .templates import build_templates, identify
+
+    policy = identify(load_policy(policy_file, year=year, county=county), roster)
+    policy.require("county", "year", where="或在县级名单中提供“参数”表或“县”列")
+    paths = build_templates(out_dir, policy=policy, townships=townships, roster=roster, overwrite=force)
     for path in paths:
         click.echo(f"已生成：{path}")
     click.echo(f"共 {len(paths)} 个乡镇工作簿。")
+    if roster is not None:
+        from .templates import roster_columns
+
+        columns = roster_columns(roster)
+        click.echo("名单中用到的列：" + ("、".join(f"{a}→{b}" for a, b in columns.used) or "（无）"))
+        click.echo("名单中未用的列：" + ("、".join(columns.ignored) or "（无）"))
+        click.echo("名单中没有、需各乡镇自行填写的必填列：" + ("、".join(columns.unfilled) or "（无）"))
 
 
 # -- demo ---------------------------------------------------------------------
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="输出文件夹")
-@click.option("--townships", default=4, show_default=True, type=click.IntRange(1, 500), metavar="个数",
+@click.option("--townships", default=4, show_default=True, type=integer_range(1, 500), metavar="个数",
               help="乡镇个数。")
-@click.option("--households", default=60, show_default=True, type=click.IntRange(10, 100_000),
+@click.option("--households", default=60, show_default=True, type=integer_range(10, 100_000),
               metavar="户数", help="每个乡镇的监测户数。")
-@click.option("--seed", default=0, show_default=True, type=int, metavar="种子", help="随机种子（相同种子生成相同数据）。")
+@click.option("--seed", default=0, show_default=True, type=INTEGER, metavar="种子", help="随机种子（相同种子生成相同数据）。")
 @_YEAR_OPTION
 @_POLICY_OPTION
 def demo(out_dir, townships, households, seed, year, policy_file):
@@ -247,6 +283,8 @@ def validate(paths, as_json, annotate_dir, policy_file, year):
     from .validate import render_text, validate_paths
 
     policy = load_policy(policy_file, year=year) if (policy_file or year) else None
+    if policy is not None:
+        policy.require("year")
     result = validate_paths(paths, policy=policy, annotate_dir=annotate_dir)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
@@ -264,7 +302,7 @@ def validate(paths, as_json, annotate_dir, policy_file, year):
 @_YEAR_OPTION
 @_POLICY_OPTION
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出汇总摘要。")
-@click.option("--jobs", type=click.IntRange(1, 64), metavar="进程数", help="并行读取的进程数（默认为 CPU 核数）。")
+@click.option("--jobs", type=integer_range(1, 64), metavar="进程数", help="并行读取的进程数（默认为 CPU 核数）。")
 @click.option("--sqlite", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
               help="同时写入 SQLite 历史库（按年度追加，不影响以前年度）。")
 @click.option("--on-duplicate", type=click.Choice(["report", "error"]), default="report", show_default=True,

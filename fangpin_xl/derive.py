@@ -26,7 +26,17 @@ cell value:
 * deadline: 发现日期 + 救助程序时限 by ``workdays.add_workdays_series`` (the same
   day-index mechanism as the 日历 sheet); days left: working days from the check
   date to the deadline (calendar days in 自然日 mode), negative when overdue,
-  missing once the case is 已支付 or 已终止.
+  missing once the case is 已支付 or 已终止;
+* notes: a computed cell that cannot compute says why and names the cell
+  (``formulas.note_text``): a spending sum whose household has, for that
+  kind, a text 发生日期, an amount without a date or a text amount inside the
+  window (the first such row of 支出); 资格判定 for a blank or unknown
+  户类型, a blank or non-number 人均可支配收入 (unless waived), else the first
+  spending note; 办结时限 for a blank or non-number 发现日期. The numbers
+  stay in their columns (a spending sum of the readable rows, NaT deadline);
+  ``shown_households`` / ``shown_cases`` give what each cell shows. Cells
+  are named by ``Place`` (the sheet name, each row's Excel row and each
+  column's letter), by default the template's layout.
 
 Everything is vectorised (groupby / map); no loop over rows.
 """
@@ -34,6 +44,8 @@ Everything is vectorised (groupby / map); no loop over rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,14 +53,31 @@ import pandas as pd
 from . import followup, rules, workdays
 from .columns import column_of as _get
 from .columns import excel_dates, excel_numbers
+from .formulas import (
+    BAD_FORMAT,
+    FIRST_DATA_ROW,
+    INCOMPLETE,
+    IS_BLANK,
+    IS_TEXT,
+    NEVER_VISITED,
+    NOT_A_CHOICE,
+    SPENDING_PROBLEMS,
+    note_text,
+)
 from .keys import match_keys
-from .policy import KIND_FIELDS, Policy
+from .policy import GROUPS, INCOME_WAIVED_GROUP, KIND_FIELDS, SPENDING_KINDS, Policy
+from .schema import CASES, HOUSEHOLDS, SPENDING, Sheet
+from .text import column_letter
 
-#: Output columns, in schema order.
+#: The note of each spending sum and of the deadline (None where the cell computes).
+SPENDING_NOTES: dict[str, str] = {field: f"{field}_note" for field in KIND_FIELDS.values()}
+DEADLINE_NOTE = "deadline_note"
+#: Output columns, in schema order, then the notes.
 HOUSEHOLD_COLUMNS = (
     *KIND_FIELDS.values(), "status", "met_text", "reasons", "last_visit", "next_visit_due",
+    *SPENDING_NOTES.values(),
 )
-CASE_COLUMNS = ("deadline", "days_left")
+CASE_COLUMNS = ("deadline", "days_left", DEADLINE_NOTE)
 #: Case stages after which no deadline is counted.
 CLOSED_STAGES = ("已支付", "已终止")
 
@@ -68,6 +97,76 @@ def spending_window(check_date, policy: Policy) -> tuple[pd.Timestamp, pd.Timest
 
 # -- cell values -------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Place:
+    """Where a frame's rows stand in a workbook, to name cells in notes."""
+
+    sheet: str
+    #: The Excel row of each frame row.
+    rows: np.ndarray
+    #: Column key → letter.
+    letters: Mapping[str, str]
+
+    def cells(self, key: str, positions: np.ndarray) -> np.ndarray:
+        """``E17``-style addresses (object array) of column ``key`` at frame positions ``positions``."""
+        rows = np.asarray(self.rows)[positions].astype(np.int64).astype(str).astype(object)
+        return self.letters.get(key, "") + rows
+
+
+def _notes(prefix: str, sheet: str, cells: np.ndarray, header: str, what: str) -> np.ndarray:
+    """``formulas.note_text`` over an array of cell addresses."""
+    before, after = note_text(prefix, sheet, "\0", "", header, what).split("\0")
+    return (before + np.asarray(cells, dtype=object) + after).astype(object)
+
+
+def template_place(sheet: Sheet, n: int) -> Place:
+    """The template's layout: data from row 3, columns in schema order."""
+    letters = {c.key: column_letter(i) for i, c in enumerate(sheet.columns)}
+    return Place(sheet.name, FIRST_DATA_ROW + np.arange(n, dtype=np.int64), letters)
+
+
+BLANK, NUMBER, TEXT, OTHER = 0, 1, 2, 3
+
+
+def cell_kinds(values: pd.Series, *, dates: bool = False) -> np.ndarray:
+    """Per cell, as a formula sees it: BLANK (empty, or spaces only), NUMBER (a number;
+    with ``dates`` also a date), TEXT, or OTHER (booleans …)."""
+    values = pd.Series(values)
+    n = len(values)
+    missing = values.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return np.where(missing, BLANK, OTHER)
+    if (pd.api.types.is_numeric_dtype(values.dtype)
+            or pd.api.types.is_datetime64_any_dtype(values.dtype)):
+        return np.where(missing, BLANK, NUMBER)
+    objects = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    kinds = np.full(n, OTHER, dtype=np.int64)
+    kinds[missing] = BLANK
+    kind_of = objects[~missing].map(_kind_of_value).to_numpy(dtype=np.int64)
+    kinds[~missing] = kind_of
+    text = kinds == TEXT
+    if text.any():
+        blank = objects[text].str.strip(" ").eq("").to_numpy(dtype=bool)
+        kinds[np.flatnonzero(text)[blank]] = BLANK
+    if not dates:
+        kinds[kinds == -1] = OTHER
+    else:
+        kinds[kinds == -1] = NUMBER
+    return kinds
+
+
+def _kind_of_value(value) -> int:
+    if isinstance(value, str):
+        return TEXT
+    if isinstance(value, bool | np.bool_):
+        return OTHER
+    if isinstance(value, int | float | np.number):
+        return NUMBER if np.isfinite(float(value)) else OTHER
+    if isinstance(value, dt.date | np.datetime64):
+        return -1  # a date: a number where a date belongs
+    return OTHER
+
+
 def _check_timestamp(check_date) -> pd.Timestamp:
     stamp = pd.Timestamp(check_date)
     if pd.isna(stamp):
@@ -84,19 +183,28 @@ def derive_households(
     *,
     policy: Policy,
     check_date,
+    places: Mapping[str, Place] | None = None,
 ) -> pd.DataFrame:
     """The computed columns of 监测户, index aligned with ``households``.
 
     Columns: medical, education, accident, industry (float; 0 when the household
     has no spending of that kind in the window), status, met_text, reasons (from
-    ``rules.check_households``), last_visit (datetime64, NaT when there was no
-    visit), next_visit_due (``followup.visit_due_dates``: NaT without a visit and
-    without a 纳入监测日期). Rows without a 户编号 get NaN / "" / NaT.
+    ``rules.check_households``, or the note where the row has one), last_visit
+    (datetime64, NaT when there was no visit), next_visit_due
+    (``followup.visit_due_dates``: NaT without a visit and without a 纳入监测日期),
+    and the notes ``SPENDING_NOTES`` (None where the sum computes). Rows without
+    a 户编号 get NaN / "" / NaT. ``places`` ("households", "spending" → ``Place``)
+    name the cells in notes; by default the template's layout.
     """
+    places = dict(places or {})
+    hh_place = places.get("households") or template_place(HOUSEHOLDS, len(households))
     keys = match_keys(_get(households, "household_no"))
     has_key = keys.notna().to_numpy(dtype=bool)
     out = spending_sums(keys, spending, policy=policy, check_date=check_date)
     out.index = households.index
+    notes = spending_notes(keys, spending, policy=policy, check_date=check_date,
+                           place=places.get("spending"))
+    notes.index = households.index
 
     checked = rules.check_households(
         pd.DataFrame({
@@ -106,8 +214,15 @@ def derive_households(
         }, index=households.index),
         policy,
     )
+    note = household_notes(households, notes, hh_place)
+    noted = note.notna().to_numpy(dtype=bool) & has_key
     for name in rules.OUTPUT_COLUMNS:
-        out[name] = np.where(has_key, checked[name].to_numpy(dtype=object), "")
+        column = checked[name].to_numpy(dtype=object)
+        if name == "met_text":
+            column = np.where(noted, "", column)
+        else:
+            column = np.where(noted, note.to_numpy(dtype=object), column)
+        out[name] = np.where(has_key, column, "")
 
     v_keys = match_keys(_get(visits, "household_no"))
     v_dates = excel_dates(_get(visits, "visit_date"))
@@ -124,7 +239,111 @@ def derive_households(
     due = followup.visit_due_dates(last.dt.normalize(), since, policy.visit_interval_months)
     due[~has_key] = pd.NaT
     out["next_visit_due"] = due
+    for field, name in SPENDING_NOTES.items():
+        out[name] = _objects(notes[field], has_key)
     return out[list(HOUSEHOLD_COLUMNS)]
+
+
+def household_notes(households: pd.DataFrame, spending_notes: pd.DataFrame, place: Place) -> pd.Series:
+    """The note 资格判定 shows instead of a status, None where it shows one.
+
+    The first of: 户类型 blank, 户类型 not one of the groups, 人均可支配收入 blank or
+    not a number (unless the group is 突发严重困难户), then the spending notes in
+    the order 因病, 因学, 因意外, 因产业 — as the formula tests them.
+    """
+    n = len(households)
+    positions = np.arange(n)
+    group = _get(households, "group")
+    codes = rules.group_codes(group)
+    income = cell_kinds(_get(households, "income_per_capita"))
+    checked = codes != GROUPS.index(INCOME_WAIVED_GROUP)
+
+    def own(key: str, prefix: str, what: str) -> np.ndarray:
+        return _notes(prefix, "", place.cells(key, positions), HOUSEHOLDS.column(key).header, what)
+
+    conditions = [
+        (codes == -1, own("group", INCOMPLETE, IS_BLANK)),
+        (codes == -2, own("group", INCOMPLETE, NOT_A_CHOICE)),
+        (checked & (income == BLANK), own("income_per_capita", INCOMPLETE, IS_BLANK)),
+        (checked & (income != NUMBER), own("income_per_capita", BAD_FORMAT, IS_TEXT)),
+    ]
+    conditions += [(spending_notes[field].notna().to_numpy(dtype=bool), spending_notes[field].to_numpy(dtype=object))
+                   for field in (KIND_FIELDS[kind] for kind in SPENDING_KINDS)]
+    out = np.full(n, None, dtype=object)
+    open_rows = np.ones(n, dtype=bool)
+    for condition, text in conditions:
+        take = open_rows & condition
+        out[take] = text[take]
+        open_rows &= ~take
+    return pd.Series(out, index=households.index, dtype=object)
+
+
+def spending_notes(keys: pd.Series, spending: pd.DataFrame | None, *, policy: Policy, check_date,
+                   place: Place | None = None) -> pd.DataFrame:
+    """Per household key and spending kind: the note its sum shows, None where it computes.
+
+    A row of 支出 of that household and kind is a problem when its 发生日期 is
+    text, when it has no 发生日期 but an amount, or when its amount is text and
+    its date inside the window; the first such row (by Excel row) is named.
+    """
+    index = keys.index
+    out = pd.DataFrame({field: pd.Series(None, index=index, dtype=object) for field in KIND_FIELDS.values()})
+    if spending is None or not len(spending):
+        return out
+    place = place or template_place(SPENDING, len(spending))
+    start, end = spending_window(check_date, policy)
+    dates = cell_kinds(_get(spending, "date"), dates=True)
+    amounts = cell_kinds(_get(spending, "amount"))
+    when = excel_dates(_get(spending, "date")).to_numpy()
+    inside = (when > start.to_datetime64()) & (when <= end.to_datetime64())
+    codes = np.select(
+        [dates == TEXT, (dates == BLANK) & (amounts != BLANK), (dates == NUMBER) & inside & (amounts == TEXT)],
+        [0, 1, 2], default=-1,
+    )
+    sp_keys = match_keys(_get(spending, "household_no")).to_numpy(dtype=object)
+    kinds = _get(spending, "kind").to_numpy(dtype=object)
+    problem = np.flatnonzero((codes >= 0) & pd.notna(sp_keys) & pd.Series(kinds).isin(list(KIND_FIELDS)).to_numpy())
+    if not len(problem):
+        return out
+    rows = place.rows[problem]
+    found = pd.DataFrame({"key": sp_keys[problem], "kind": kinds[problem], "row": rows, "code": codes[problem]})
+    found = found.sort_values("row", kind="stable").drop_duplicates(["key", "kind"])
+    texts = np.empty(len(found), dtype=object)
+    row_texts = found["row"].astype("int64").astype(str).to_numpy(dtype=object)
+    for code, (prefix, column, what) in enumerate(SPENDING_PROBLEMS):
+        mine = (found["code"] == code).to_numpy()
+        if mine.any():
+            cells = place.letters.get(column, "") + row_texts[mine]
+            texts[mine] = _notes(prefix, place.sheet, cells, SPENDING.column(column).header, what)
+    found["text"] = texts
+    has_key = keys.notna()
+    for kind, field in KIND_FIELDS.items():
+        per_key = found[found["kind"] == kind].set_index("key")["text"]
+        if len(per_key):
+            out[field] = _objects(keys.map(per_key), has_key.to_numpy(dtype=bool))
+    return out
+
+
+def _objects(values: pd.Series, keep: np.ndarray) -> pd.Series:
+    """An object column with None (never NaN) where missing or not kept."""
+    array = values.to_numpy(dtype=object, copy=True)
+    array[~keep | pd.isna(array)] = None
+    return pd.Series(array, index=values.index, dtype=object)
+
+
+def shown_households(derived: pd.DataFrame) -> pd.DataFrame:
+    """What each computed cell of 监测户 shows: a spending sum's note in place of the sum, and
+    未回访 in 最近回访日期 for a household with no visit on record."""
+    out = derived[[c.key for c in HOUSEHOLDS.computed_columns]].copy()
+    # derive leaves 资格判定 empty exactly where the row has no 户编号 (and the formula shows "").
+    never = derived["last_visit"].isna() & derived["status"].astype(str).ne("")
+    if never.any():
+        out["last_visit"] = out["last_visit"].astype(object).where(~never, NEVER_VISITED)
+    for field, name in SPENDING_NOTES.items():
+        notes = derived[name]
+        if notes.notna().any():
+            out[field] = out[field].astype(object).where(notes.isna(), notes)
+    return out
 
 
 def spending_events(spending: pd.DataFrame | None, keys: pd.Series | None = None) -> pd.DataFrame:
@@ -218,15 +437,19 @@ def add_months_series(dates: pd.Series, months: int) -> pd.Series:
 
 # -- cases -----------------------------------------------------------------------------
 
-def derive_cases(cases: pd.DataFrame, *, policy: Policy, check_date) -> pd.DataFrame:
-    """The computed columns of 救助: deadline (datetime64) and days_left (Int64).
+def derive_cases(cases: pd.DataFrame, *, policy: Policy, check_date,
+                 place: Place | None = None) -> pd.DataFrame:
+    """The computed columns of 救助: deadline (datetime64), days_left (Int64) and deadline_note.
 
     ``deadline`` is NaT without a 案件编号 or a 发现日期 that is a date;
     ``days_left`` is NA then, and once the 状态 is 已支付 or 已终止.
+    ``deadline_note`` names a blank or non-date 发现日期 of a row with a 案件编号
+    (None elsewhere); ``place`` names its cell (default: the template's layout).
     """
     check = _check_timestamp(check_date)
     keys = match_keys(_get(cases, "case_no"))
-    found = excel_dates(_get(cases, "found_date")).dt.normalize()
+    found_values = _get(cases, "found_date")
+    found = excel_dates(found_values).dt.normalize()
     found = found.where(keys.notna())
     found.index = cases.index
     deadline = workdays.add_workdays_series(found, policy.deadline_days, policy=policy)
@@ -236,4 +459,27 @@ def derive_cases(cases: pd.DataFrame, *, policy: Policy, check_date) -> pd.DataF
     stage = _get(cases, "stage")
     closed = stage.isin(CLOSED_STAGES).to_numpy(dtype=bool)
     days_left[closed] = pd.NA
-    return pd.DataFrame({"deadline": deadline, "days_left": days_left}, index=cases.index)
+
+    place = place or template_place(CASES, len(cases))
+    kinds = cell_kinds(found_values, dates=True)
+    has_key = keys.notna().to_numpy(dtype=bool)
+    note = np.full(len(cases), None, dtype=object)
+    header = CASES.column("found_date").header
+    cells = place.cells("found_date", np.arange(len(cases)))
+    for condition, prefix, what in ((kinds == BLANK, INCOMPLETE, IS_BLANK),
+                                    ((kinds == TEXT) | (kinds == OTHER), BAD_FORMAT, IS_TEXT)):
+        take = has_key & condition
+        if take.any():
+            note[take] = _notes(prefix, "", cells[take], header, what)
+    return pd.DataFrame({"deadline": deadline, "days_left": days_left,
+                         DEADLINE_NOTE: pd.Series(note, index=cases.index, dtype=object)},
+                        index=cases.index)
+
+
+def shown_cases(derived: pd.DataFrame) -> pd.DataFrame:
+    """What each computed cell of 救助 shows: the note in place of a deadline."""
+    out = derived[[c.key for c in CASES.computed_columns]].copy()
+    notes = derived[DEADLINE_NOTE]
+    if notes.notna().any():
+        out["deadline"] = out["deadline"].astype(object).where(notes.isna(), notes)
+    return out

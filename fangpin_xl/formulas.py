@@ -27,7 +27,16 @@ Formula notes (why they look the way they do):
   its first visit by the end of the period after its 纳入监测日期's;
 * deadlines use the 日历 sheet's running working-day count (CAL_INDEX), the
   same mechanism as ``workdays.add_workdays_series``; a date outside the
-  calendar's three years shows 超出日历范围.
+  calendar's three years shows 超出日历范围;
+* a computed cell never leaves out a filled cell it cannot read: a spending
+  sum whose household has, for that kind, a 发生日期 that is text, an amount
+  without a date, or a text amount dated inside the window shows the first
+  such row ("数据格式有误：支出!E17 发生日期是文本"); 资格判定 names its own
+  blank or unreadable 户类型 / 人均可支配收入 cell, else the first such
+  spending note; 办结时限 names a blank or text 发现日期. ``derive`` writes
+  the same notes (``note_text``). The first problem row is found with
+  ``SUMPRODUCT(MIN(code))``, where each row's code is 3 × its row number
+  plus the kind of problem, and 10⁷ where it has none.
 
 Light on purpose (no xlsxwriter): the Excel scripts import it.
 """
@@ -38,7 +47,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from . import rules
-from .policy import GROUPS, KIND_FIELDS, SPENDING_KINDS
+from .policy import GROUPS, INCOME_WAIVED_GROUP, KIND_FIELDS, SPENDING_KINDS
 from .schema import CASES, CHECK_DATE_KEY, HOUSEHOLDS, SPENDING, VISITS, Sheet
 from .text import column_letter
 
@@ -48,6 +57,21 @@ CALENDAR_NAMES = ("CAL_DATE", "CAL_WORKDAY", "CAL_INDEX")
 OUT_OF_CALENDAR = "超出日历范围"
 #: What 最近回访日期 shows for a household with no visit on record.
 NEVER_VISITED = "未回访"
+#: The two prefixes of a computed cell that could not compute ("资料不全：…", "数据格式有误：…").
+INCOMPLETE = rules.STATUS_INCOMPLETE
+BAD_FORMAT = "数据格式有误"
+NOTE_PREFIXES = (INCOMPLETE, BAD_FORMAT)
+#: What is wrong with the named cell.
+IS_TEXT = "是文本"
+IS_BLANK = "为空"
+NOT_A_CHOICE = "不是可选值"
+#: Codes of the spending problems (row × 3 + code), in the order the formula tests them.
+SPENDING_PROBLEMS = (
+    (BAD_FORMAT, "date", IS_TEXT),
+    (INCOMPLETE, "date", IS_BLANK),
+    (BAD_FORMAT, "amount", IS_TEXT),
+)
+_NO_PROBLEM = "1E7"
 
 _GROUP_CODES = {group: f"g{i}" for i, group in enumerate(GROUPS, start=1)}
 _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_]")
@@ -58,6 +82,23 @@ def param_name(key: str) -> str:
     for group, code in _GROUP_CODES.items():
         key = key.replace(group, code)
     return "P_" + _NOT_NAME_CHAR.sub("_", key)
+
+
+def note_text(prefix: str, sheet: str, letter: str, row: int | str, header: str, what: str) -> str:
+    """A computed cell's note: ``数据格式有误：支出!E17 发生日期是文本`` (``sheet`` "" on its own sheet)."""
+    where = f"{sheet}!" if sheet else ""
+    return f"{prefix}：{where}{letter}{row} {header}{what}"
+
+
+def is_note(value) -> bool:
+    """Whether a computed cell's value is a note (资料不全：… / 数据格式有误：…)."""
+    return isinstance(value, str) and value.startswith(tuple(p + "：" for p in NOTE_PREFIXES))
+
+
+def _note_formula(prefix: str, sheet: str, letter: str, row: str, header: str, what: str) -> str:
+    """``note_text`` as an Excel expression whose row number is the expression ``row``."""
+    head, tail = note_text(prefix, sheet, letter, "\0", header, what).split("\0")
+    return f'"{head}"&{row}&"{tail}"'
 
 
 # -- formulas ------------------------------------------------------------------------
@@ -96,26 +137,69 @@ def household_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str
         return refs.cell(HOUSEHOLDS, "household_no", row)
 
     def spending(kind: str) -> Callable[[int], str]:
+        in_window = f"ISNUMBER({s_date})*({s_date}>EDATE({check},-{window}))*({s_date}<={check})"
+        rows = f"ROW({s_date})"
+        # Per row, exclusive: a text date; no date but an amount; a text amount inside the window.
+        problems = (
+            f'ISTEXT({s_date})*(TRIM({s_date})<>"")',
+            f'(TRIM({s_date})="")*(TRIM({s_amount})<>"")',
+            f'{in_window}*ISTEXT({s_amount})*(TRIM({s_amount})<>"")',
+        )
+        # 10⁷ where the row has no problem, else 3 × row + the problem's index.
+        lowered = "+".join(f"{p}*({_NO_PROBLEM}-{i}-3*{rows})" for i, p in enumerate(problems))
+        lowered = lowered.replace(f"({_NO_PROBLEM}-0-", f"({_NO_PROBLEM}-")
+        letters = {"date": refs.letter(SPENDING, "date"), "amount": refs.letter(SPENDING, "amount")}
+
         def formula(row: int) -> str:
             k = key(row)
-            condition = (
-                f'({s_key}={k})*({s_kind}="{kind}")*ISNUMBER({s_date})'
-                f"*({s_date}>EDATE({check},-{window}))*({s_date}<={check})"
+            mine = f'({s_key}={k})*({s_kind}="{kind}")'
+            first = f"SUMPRODUCT(MIN({_NO_PROBLEM}-{mine}*({lowered})))"
+            notes = ",".join(
+                _note_formula(prefix, SPENDING.name, letters[column], f"INT({first}/3)",
+                              SPENDING.column(column).header, what)
+                for prefix, column, what in SPENDING_PROBLEMS
             )
-            return f'=IF({k}="","",ROUND(SUMPRODUCT({condition},{s_amount}),2))'
+            total = f"ROUND(SUMPRODUCT({mine}*{in_window},{s_amount}),2)"
+            return f'=IF({k}="","",IF({first}<{_NO_PROBLEM},CHOOSE(MOD({first},3)+1,{notes}),{total}))'
         return formula
 
     def rule_cells(row: int) -> dict[str, str]:
         return {name: refs.cell(HOUSEHOLDS, name, row) for name in rules.INPUT_COLUMNS}
 
-    def guarded(inner: str, row: int) -> str:
-        return f'=IF({key(row)}="","",{inner[1:]})'
+    group_letter = refs.letter(HOUSEHOLDS, "group")
+    income_letter = refs.letter(HOUSEHOLDS, "income_per_capita")
+
+    def problem_checks(row: int) -> list[tuple[str, str]]:
+        """(condition, note) in the order ``derive.household_notes`` tests them."""
+        group, income = refs.cell(HOUSEHOLDS, "group", row), refs.cell(HOUSEHOLDS, "income_per_capita", row)
+        g, w = f"TRIM({group})", f'TRIM({group})<>"{INCOME_WAIVED_GROUP}"'
+
+        def own(letter: str, column: str, prefix: str, what: str) -> str:
+            return _note_formula(prefix, "", letter, "ROW()", HOUSEHOLDS.column(column).header, what)
+
+        checks = [
+            (f"LEN({g})=0", own(group_letter, "group", INCOMPLETE, IS_BLANK)),
+            ("AND(" + ",".join(f'{g}<>"{name}"' for name in GROUPS) + ")",
+             own(group_letter, "group", INCOMPLETE, NOT_A_CHOICE)),
+            (f"AND({w},LEN(TRIM({income}))=0)", own(income_letter, "income_per_capita", INCOMPLETE, IS_BLANK)),
+            (f"AND({w},NOT(ISNUMBER({income})))", own(income_letter, "income_per_capita", BAD_FORMAT, IS_TEXT)),
+        ]
+        for field in KIND_FIELDS.values():
+            cell = refs.cell(HOUSEHOLDS, field, row)
+            checks.append((f"AND(NOT(ISNUMBER({cell})),LEN(TRIM({cell}))>0)", cell))
+        return checks
 
     def status(row: int) -> str:
-        return guarded(rules.excel_status_formula(rule_cells(row), param_name), row)
+        inner = rules.excel_status_formula(rule_cells(row), param_name)[1:]
+        for condition, shown in reversed(problem_checks(row)):
+            inner = f"IF({condition},{shown},{inner})"
+        return f'=IF({key(row)}="","",{inner})'
 
     def met(row: int) -> str:
-        return guarded(rules.excel_met_formula(rule_cells(row), param_name), row)
+        shown = refs.cell(HOUSEHOLDS, "status", row)
+        inner = rules.excel_met_formula(rule_cells(row), param_name)[1:]
+        plain = f'OR({shown}="{rules.STATUS_ELIGIBLE}",{shown}="{rules.STATUS_INELIGIBLE}")'
+        return f'=IF({key(row)}="","",IF({plain},{inner},""))'
 
     def last_visit(row: int) -> str:
         k = key(row)
@@ -170,9 +254,12 @@ def case_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str]]:
         # 自然日: start + n, moved to the next working day (index + 1 − workday flag).
         calendar_days = f"INDEX({date},MATCH({at(index, end)}+1-{at(workday, end)},{index},0))"
         working_days = f"INDEX({date},MATCH({at(index, start)}+{days},{index},0))"
+        letter, header = refs.letter(CASES, "found_date"), CASES.column("found_date").header
+        blank = _note_formula(INCOMPLETE, "", letter, "ROW()", header, IS_BLANK)
+        text = _note_formula(BAD_FORMAT, "", letter, "ROW()", header, IS_TEXT)
         return (
-            f'=IF(OR({k}="",NOT(ISNUMBER({found}))),"",'
-            f'IFERROR(IF({mode}="自然日",{calendar_days},{working_days}),"{OUT_OF_CALENDAR}"))'
+            f'=IF({k}="","",IF(LEN(TRIM({found}))=0,{blank},IF(NOT(ISNUMBER({found})),{text},'
+            f'IFERROR(IF({mode}="自然日",{calendar_days},{working_days}),"{OUT_OF_CALENDAR}"))))'
         )
 
     def days_left(row: int) -> str:

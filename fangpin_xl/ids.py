@@ -12,8 +12,14 @@ them to that).
 
 Order of the checks (the first failing one is the row's error):
 empty → number in a numeric cell → illegal characters → length → position
-of X → province code → birth date → check character. A number whose area
-code is valid but outside Handan (1304xx) is valid with a warning.
+of X → a 15-digit number that is the first 15 digits of an 18-digit one →
+province code → birth date → check character. A valid number whose area code
+is not a Handan district's (or one of ``normal_areas``, the codes a county
+regards as normal) carries a warning; so does a made-up 1304xx code.
+
+A 15-digit number is upgraded (``IdCheck.upgraded``), but one whose digits
+7–14 read as a 19xx/20xx birth date (130434200503121: an 18-digit number
+of someone born 2005 cut after 15 digits) is an error, not a person born 1920.
 
 A number typed into a numeric Excel cell keeps only 15 significant digits;
 such values (anything that is not text, or text like ``1.30434E+17``) are
@@ -117,6 +123,35 @@ def _msg_check(expected: str, actual: str) -> str:
 
 def _msg_outside(area: str) -> str:
     return f"地区码 {area} 不在邯郸市范围内（可能外地迁入）"
+
+
+def _msg_unknown_handan(area: str) -> str:
+    return f"地区码 {area} 不是邯郸市的区县代码（可能填错）"
+
+
+_TRUNCATED_HEAD = "身份证号应为 18 位，这里只有 15 位，且第 7–14 位 "
+_TRUNCATED_TAIL = " 是 18 位号码的出生日期写法：可能少了后 3 位"
+
+
+def _msg_truncated(ymd: str) -> str:
+    return f"{_TRUNCATED_HEAD}{ymd}{_TRUNCATED_TAIL}"
+
+
+def _truncated(text15: str, today: date) -> bool:
+    """Digits 7–14 of a 15-digit number read as a birth date 1900…today (an 18-digit number cut short)."""
+    if text15[6:8] not in ("19", "20"):
+        return False
+    try:
+        born = date(int(text15[6:10]), int(text15[10:12]), int(text15[12:14]))
+    except ValueError:
+        return False
+    return born <= today
+
+
+def _area_warning(area: str, normal_areas: tuple[str, ...]) -> str | None:
+    if area in HANDAN_AREAS or any(area.startswith(code) for code in normal_areas if code):
+        return None
+    return _msg_unknown_handan(area) if area.startswith(HANDAN_PREFIX) else _msg_outside(area)
 
 
 def _show_char(ch: str) -> str:
@@ -299,8 +334,9 @@ def _shape_error(text: str) -> str | None:
     return None
 
 
-def validate_id(value: Any, today: date | None = None) -> IdCheck:
-    """Check one ID value; ``today`` (default: the current date) bounds the birth date."""
+def validate_id(value: Any, today: date | None = None, normal_areas: tuple[str, ...] = ()) -> IdCheck:
+    """Check one ID value; ``today`` (default: the current date) bounds the birth date;
+    ``normal_areas`` are area codes (or their first digits) that get no warning."""
     when = _as_date(today)
     if _is_missing(value):
         return IdCheck(value, "", False, MSG_EMPTY, None, False)
@@ -316,6 +352,8 @@ def validate_id(value: Any, today: date | None = None) -> IdCheck:
     def fail(message: str) -> IdCheck:
         return IdCheck(value, full, False, message, None, upgraded)
 
+    if upgraded and _truncated(text, when):
+        return IdCheck(value, text, False, _msg_truncated(text[6:14]), None, False)
     if full[:2] not in PROVINCE_CODES:
         return fail(_msg_province(full[:6]))
     birth_error = _birth_error(full[6:14], when)
@@ -324,8 +362,7 @@ def validate_id(value: Any, today: date | None = None) -> IdCheck:
     expected = check_char(full[:17])
     if full[17] != expected:
         return fail(_msg_check(expected, full[17]))
-    warning = None if full.startswith(HANDAN_PREFIX) else _msg_outside(full[:6])
-    return IdCheck(value, full, True, None, warning, upgraded)
+    return IdCheck(value, full, True, None, _area_warning(full[:6], tuple(normal_areas)), upgraded)
 
 
 # ---------------------------------------------------------------- masking and fields
@@ -388,11 +425,12 @@ def id_age(value: Any, at: date) -> int | None:
 
 
 def id_area(value: Any) -> str | None:
-    """The Handan area name of a valid number ("邯郸市" for an unlisted 1304xx code), else None."""
+    """The Handan area name of a valid number, else None (also for a 1304xx code that is no
+    Handan district's: a made-up code names no place)."""
     text = _valid_normalized(value)
-    if text is None or not text.startswith(HANDAN_PREFIX):
+    if text is None:
         return None
-    return HANDAN_AREAS.get(text[:6], HANDAN_NAME)
+    return HANDAN_AREAS.get(text[:6])
 
 
 def make_id(area: str, birth: date, seq: int) -> str:
@@ -463,7 +501,7 @@ def _lengths(strings: np.ndarray) -> np.ndarray:
     return np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
 
 
-def _validate_text(raw: np.ndarray, today: date) -> dict[str, np.ndarray]:
+def _validate_text(raw: np.ndarray, today: date, normal_areas: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Vectorised ``validate_id`` over an object array of str."""
     n = len(raw)
     clean = raw.copy()
@@ -516,6 +554,19 @@ def _validate_text(raw: np.ndarray, today: date) -> dict[str, np.ndarray]:
 
     open_rows = np.ones(len(rows), dtype=bool)
 
+    # A 15-digit number whose digits 7–14 are a 19xx/20xx birth date: an 18-digit one cut short.
+    head = codes[:, 6:14].astype(np.int64) - _ZERO
+    y8 = head[:, :4] @ _YEAR_PLACES
+    m8 = head[:, 4] * 10 + head[:, 5]
+    d8 = head[:, 6] * 10 + head[:, 7]
+    truncated = is15 & _valid_ymd(y8, m8, d8) & ((y8 // 100 == 19) | (y8 // 100 == 20))
+    truncated &= y8 * 10000 + m8 * 100 + d8 <= today.year * 10000 + today.month * 100 + today.day
+    if truncated.any():
+        error[rows[truncated]] = _join(_TRUNCATED_HEAD, _texts(codes[truncated, 6:14]), _TRUNCATED_TAIL)
+        upgraded[rows[truncated]] = False
+        clean[rows[truncated]] = _texts(codes[truncated, :15])
+        open_rows &= ~truncated
+
     def record(cond: np.ndarray, message: Any) -> None:
         """Give rows still without an error this one (message: a function of the selection)."""
         nonlocal open_rows
@@ -532,11 +583,7 @@ def _validate_text(raw: np.ndarray, today: date) -> dict[str, np.ndarray]:
     year = digits[:, 6:10] @ _YEAR_PLACES
     month = digits[:, 10] * 10 + digits[:, 11]
     day = digits[:, 12] * 10 + digits[:, 13]
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_ok = (month >= 1) & (month <= 12)
-    last_day = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (month_ok & (month == 2) & leap)
-    # datetime.date rejects year 0, so the scalar path calls 00000101 invalid too.
-    date_ok = (year >= 1) & month_ok & (day >= 1) & (day <= last_day)
+    date_ok = _valid_ymd(year, month, day)
 
     def ymd(sel: np.ndarray) -> np.ndarray:
         return _texts(full[sel, 6:14])
@@ -552,16 +599,30 @@ def _validate_text(raw: np.ndarray, today: date) -> dict[str, np.ndarray]:
                              _texts(full[sel, 17:18])))
 
     valid[rows[open_rows]] = True
-    outside = open_rows & ~(full[:, :4] == _HANDAN_CODES).all(axis=1)
-    if outside.any():
-        warning[rows[outside]] = _join(
-            "地区码 ", _texts(full[outside, :6]), " 不在邯郸市范围内（可能外地迁入）"
-        )
+    areas = _texts(full[:, :6]).astype(str)
+    normal = np.isin(areas, list(HANDAN_AREAS))
+    for code in normal_areas:
+        if code:
+            normal |= np.strings.startswith(areas, code)
+    handan = (full[:, :4] == _HANDAN_CODES).all(axis=1)
+    for place, tail_text in ((handan, " 不是邯郸市的区县代码（可能填错）"),
+                             (~handan, " 不在邯郸市范围内（可能外地迁入）")):
+        flagged = open_rows & ~normal & place
+        if flagged.any():
+            warning[rows[flagged]] = _join("地区码 ", areas[flagged], tail_text)
     return {"normalized": clean, "valid": valid, "error": error,
             "warning": warning, "upgraded": upgraded}
 
 
-def validate_ids(series: Any, today: date | None = None) -> pd.DataFrame:
+def _valid_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_ok = (month >= 1) & (month <= 12)
+    last_day = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (month_ok & (month == 2) & leap)
+    # datetime.date rejects year 0, so the scalar path calls 00000101 invalid too.
+    return (year >= 1) & month_ok & (day >= 1) & (day <= last_day)
+
+
+def validate_ids(series: Any, today: date | None = None, normal_areas: tuple[str, ...] = ()) -> pd.DataFrame:
     """``validate_id`` over a column: columns normalized, valid, error, warning, upgraded.
 
     The index is the input's. Text rows go through numpy: a code-point
@@ -587,15 +648,16 @@ def validate_ids(series: Any, today: date | None = None) -> pd.DataFrame:
         "warning": np.full(n, None, dtype=object),
         "upgraded": np.zeros(n, dtype=bool),
     }
+    normal_areas = tuple(normal_areas)
     text_rows = np.flatnonzero(is_str)
     if len(text_rows) == n:
-        out = _validate_text(values, when)
+        out = _validate_text(values, when, normal_areas)
     elif len(text_rows):
-        part = _validate_text(values[text_rows], when)
+        part = _validate_text(values[text_rows], when, normal_areas)
         for name in _COLUMNS:
             out[name][text_rows] = part[name]
     for pos in np.flatnonzero(~is_str & ~missing):
-        checked = validate_id(values[pos], when)
+        checked = validate_id(values[pos], when, normal_areas)
         for name in _COLUMNS:
             out[name][pos] = getattr(checked, name)
     return pd.DataFrame(

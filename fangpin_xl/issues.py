@@ -42,6 +42,7 @@ _E, _W = ERROR, WARNING
 CODES: dict[str, IssueCode] = {c.code: c for c in (
     # the file and its sheets (the reader)
     IssueCode("unreadable", _E, "文件无法读取", "按说明修复或另存为 .xlsx 后重新提交。", "文件"),
+    IssueCode("file_open", _W, "工作簿正被打开", "请保存并关闭工作簿后再校验、汇总。", "文件"),
     IssueCode("missing_sheet", _E, "缺少工作表", "使用县里下发的模板，或把工作表改回模板中的名称。", "文件",
               variable=True),
     IssueCode("empty_sheet", _E, "工作表为空", "填写数据，或使用县里下发的模板。", "文件", variable=True),
@@ -53,8 +54,10 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
               "文件"),
     # 参数
     IssueCode("policy_invalid", _E, "参数有误", "使用县里下发的模板中的参数表，不要修改。", "参数"),
+    IssueCode("policy_missing", _W, "没有参数表", "使用县里下发的模板，或用 --policy 指定本县参数文件。", "参数"),
     IssueCode("policy_mismatch", _E, "参数与全县不一致", "改回县里的设置，或使用最新模板。", "参数"),
     IssueCode("check_date_invalid", _W, "核查基准日无效", "在参数表填写日期，如 2020-12-31。", "参数"),
+    IssueCode("check_date_mismatch", _W, "核查基准日与全县不同", "如无特别安排，改回全县的核查基准日。", "参数"),
     # cells
     IssueCode("coerced", _W, "按转换后的值读取", "确认读取的值无误，最好直接填写数字或日期。", "单元格"),
     IssueCode("wrong_type", _E, "类型不符", "按列的类型重新填写（数字、日期、是/否）。", "单元格"),
@@ -69,7 +72,9 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("id_check", _E, "身份证号校验位错误", "对照身份证核对后更正。", "单元格"),
     IssueCode("id_province", _E, "身份证号地区码无效", "对照身份证核对后更正。", "单元格"),
     IssueCode("id_invalid", _E, "身份证号无效", "对照身份证核对后更正。", "单元格"),
-    IssueCode("id_area", _W, "身份证号为外地地区码", "确认号码无误（外地迁入人员属正常）。", "单元格"),
+    IssueCode("id_area", _W, "身份证号为外地地区码", "确认号码无误（外地迁入人员属正常；本县常见的外地地区码可写入参数文件 "
+              "[ids] normal_areas）。", "单元格"),
+    IssueCode("id_upgraded", _W, "15 位旧身份证号", "对照身份证换用 18 位号码。", "单元格"),
     # rows
     IssueCode("duplicate_household_no", _E, "户编号重复", "删除重复行或更正编号。", "行"),
     IssueCode("duplicate_case_no", _E, "案件编号重复", "删除重复行或更正编号。", "行"),
@@ -78,6 +83,8 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("orphan_row", _E, "户编号在监测户表中不存在", "先在监测户表登记该户，或核对户编号。", "行"),
     IssueCode("household_size_mismatch", _W, "家庭人口与成员数不符", "核对家庭人口或补全家庭成员。", "行"),
     IssueCode("status_mismatch", _E, "登记资格与规则不符", "核对收入和支出数据，或更正登记资格。", "行"),
+    IssueCode("display_mismatch", _E, "表内显示与规则不符",
+              "把填成文本的日期、金额改为日期、数字后重新计算（F9）；或核对公式是否被改动。", "行"),
     # the relief procedure
     IssueCode("date_order", _E, "程序日期顺序颠倒", "按程序顺序核对各环节日期。", "程序"),
     IssueCode("notice_too_short", _E, "公示天数不足", "延长公示期或核对日期。", "程序"),

@@ -179,6 +179,25 @@ class Policy:
         """The same county policy for another year (like ``load_policy``, its threshold may be 待填)."""
         return replace(self, year=int(year))
 
+    def given(self, key: str) -> bool:
+        """Whether parameter ``key`` (``year``, ``county`` …) came from the county: an option, its
+        TOML file or a 参数 sheet, not a built-in default."""
+        return key in self.set_keys
+
+    def require(self, *keys: str, where: str = "") -> None:
+        """Raise ``PolicyError`` saying how to give each of ``keys`` the county has not given.
+
+        Outside the sample county nothing defaults to the built-in county name or year.
+        """
+        hints = {
+            "year": "参数年度：请用 --year 指定（如 --year 2025），或在参数文件中填写 year = 2025",
+            "county": "县（市、区）名称：请用 --county 指定（如 --county 魏县），或在参数文件中填写 county = \"魏县\"",
+        }
+        missing = [hints.get(key, key) for key in keys if not self.given(key)]
+        if missing:
+            extra = f"，{where}" if where else ""
+            raise PolicyError("无法确定" + "；".join(missing) + extra + "。")
+
     def unset_examples(self) -> tuple[str, ...]:
         """Keys of parameters whose shipped value is only an example and that the county has not set."""
         return tuple(p.key for p in PARAMS if p.example and p.key not in self.set_keys)
@@ -202,9 +221,9 @@ def load_policy(path: str | Path | None = None, *, year: int | None = None,
         path = Path(path)
         policy = parse_policy(_read_text(path), source=str(path))
     if county is not None:
-        policy = replace(policy, county=county)
+        policy = replace(policy, county=county, set_keys=policy.set_keys | {"county"})
     if year is not None:
-        policy = replace(policy, year=int(year))
+        policy = replace(policy, year=int(year), set_keys=policy.set_keys | {"year"})
     return policy
 
 
@@ -348,6 +367,7 @@ def write_policy_file(path: str | Path, *, year: int | None = None, county: str 
     if path.exists() and not overwrite:
         raise PolicyError(f"文件 {path} 已存在；如需覆盖请加 --force。")
     policy = load_policy(year=year, county=county)
+    policy.require("year", "county")
     return atomic_write_text(path, policy_to_toml(policy))
 
 

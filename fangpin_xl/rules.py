@@ -424,6 +424,11 @@ def _number_column(series: pd.Series) -> _Numbers:
     return _Numbers(values, missing, invalid, series)
 
 
+def group_codes(series: pd.Series) -> np.ndarray:
+    """Per row the index in GROUPS, -1 for missing (or spaces only), -2 for unknown."""
+    return _group_codes(series)
+
+
 def _group_codes(series: pd.Series) -> np.ndarray:
     """Per row the index in GROUPS, -1 for missing, -2 for unknown."""
     index = pd.Index(GROUPS)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -43,20 +43,25 @@ from .schema import (
     CHECK_DATE_KEY,
     HOUSEHOLDS,
     INSTRUCTIONS_SHEET,
+    MEMBERS,
     POLICY_SHEET,
     SHEETS,
     SHEETS_BY_KEY,
     Sheet,
 )
-from .workbook.headers import normalise_header
+from .workbook.headers import Matcher, normalise_header
 from .workbook.read import read_sheet_table, read_workbook
 from .workbook.write import (
     FIRST_DATA_ROW,
     HEADER_ROWS,
+    POLICY_WIDTHS,
     Formats,
     atomic_output,
     excel_serials,
     new_workbook,
+    page_setup,
+    policy_sheet,
+    wrapped_height,
     write_data_sheet,
 )
 
@@ -70,9 +75,10 @@ BLANK_TOWNSHIP = "（乡镇名称）"
 BLANK_TEMPLATE_NAME = "乡镇防贫工作簿模板.xlsx"
 
 POLICY_TITLE = "精准防贫参数（县级统一设置，乡镇请勿修改）"
-POLICY_HEADERS = ("键", "参数", "值")
 CHECK_DATE_LABEL = "核查基准日"
 CALENDAR_HEADERS = ("日期", "工作日", "序号")
+#: Column width of 说明.
+INSTRUCTIONS_WIDTH = 92
 
 _BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -110,7 +116,7 @@ def _title(sheet: Sheet, policy: Policy, township: str) -> str:
 def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township: str,
                         rows: Mapping[str, int], check_date: dt.date) -> None:
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 120, formats.wrap)
+    ws.set_column(0, 0, INSTRUCTIONS_WIDTH, formats.wrap)
     example_start = dt.date(2020, 4, 29)
     example = workdays.deadline(example_start, policy=policy)
     unit = policy.deadline_mode
@@ -123,7 +129,7 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
         f"  {POLICY_SHEET}：县级统一设置的收入标准、支出标准、办理时限等参数，乡镇请勿修改；"
         f"只有“{CHECK_DATE_LABEL}”（黄色单元格）可以修改。",
         *(f"  {s.name}：{s.note}。" for s in SHEETS),
-        f"  {CALENDAR_SHEET}：计算办结时限用的工作日历（含法定节假日和调休上班日），请勿修改。",
+        f"  {CALENDAR_SHEET}：计算办结时限用的工作日历（含法定节假日和调休上班日），已隐藏，请勿修改。",
     ]
     lines = [
         (f"精准防贫乡镇工作簿 —— {policy.county} {township} {policy.year} 年", formats.title),
@@ -146,8 +152,10 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
         (f"  “近12月因病支出”等四列：支出表中该户、该类别、发生日期在核查基准日之前 {window} 个月内的"
          f"金额合计（含核查基准日当天，不含 {window} 个月前的同一天），按参数表的“支出统计期”计算。", None),
         ("  资格判定：收入条件（人均可支配收入不超过收入标准；突发严重困难户免核收入）和支出条件"
-         "（任一类支出达到参数表中的标准：“达到”含本数，“超过”不含本数）同时满足为“符合”；"
-         "户类型、收入或支出缺少或填写有误时为“资料不全”。", None),
+         "（任一类支出达到参数表中的标准：“达到”含本数，“超过”不含本数）同时满足为“符合”，否则为“不符合”。", None),
+        ("  算不出来时不会悄悄漏算：户类型、收入没填，或支出有金额没填日期，显示“资料不全：…”；"
+         "日期、金额填成了文字（如“2020.5.3”“6000元”），显示“数据格式有误：…”；都会指出是哪个单元格，"
+         "改正后自动重新计算。日期、金额、人数填成文字的单元格显示为红色。", None),
         ("  各表预置了公式和下拉列表的行数：" + "、".join(f"{s.name} {rows[s.key]} 行" for s in SHEETS)
          + "；超出时请联系县防贫中心重新生成工作簿。", None),
         ("  在 Excel 2010 及以上版本、WPS 和 LibreOffice 中均可自动计算。", None),
@@ -173,6 +181,12 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
          f"{due_example.day} 日）；"
          "从未回访的，按“纳入监测日期”计算首次回访期限。已逾期的户（风险已消除的除外）两列标红。", None),
         ("", None),
+        ("六、打印", formats.title),
+        ("  各表已设为 A4 纸打印：较宽的表横向打印，每页都打印标题和列名，页脚有页码和“填报单位、填报人、审核人、日期”"
+         "签字栏；日历表已隐藏，不打印。", None),
+        ("  打印范围是生成本工作簿时已有数据的行。新填了行以后，打印前请选中从第 1 行到最后一行数据的区域，"
+         "点“页面布局 → 打印区域 → 设置打印区域”（WPS 同样在“页面布局”中），否则新填的行不会打印。", None),
+        ("", None),
         (f"核查基准日：{check_date.isoformat()}（可在“{POLICY_SHEET}”表修改）。", None),
     ]
     warnings = workdays.calendar_warnings(*calendar_span(policy), policy=policy)
@@ -180,19 +194,15 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
     for r, (text, fmt) in enumerate(lines):
         if text:
             ws.write_string(r, 0, text, fmt or formats.wrap)
+            ws.set_row(r, wrapped_height(text, INSTRUCTIONS_WIDTH))
     ws.hide_gridlines(2)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    page_setup(ws, [INSTRUCTIONS_WIDTH], last_row=len(lines) - 1, title_rows=0)
 
 
 def _write_policy(wb: Workbook, formats: Formats, policy: Policy, check_date: dt.date) -> None:
-    ws = wb.add_worksheet(POLICY_SHEET)
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, 2, 32)
-    ws.merge_range(0, 0, 0, 2, POLICY_TITLE, formats.title)
-    ws.write_row(1, 0, POLICY_HEADERS, formats.header)
     entries = [*policy_rows(policy), (CHECK_DATE_KEY, CHECK_DATE_LABEL, check_date)]
+    ws = policy_sheet(wb, POLICY_SHEET, POLICY_TITLE, len(entries), title_format=formats.title,
+                      header_format=formats.header, wrap_format=formats.wrap)
     names = [param_name(key) for key, _, _ in entries]
     if len(set(names)) != len(names):
         raise ValueError("policy_rows keys collide as defined names")
@@ -209,13 +219,13 @@ def _write_policy(wb: Workbook, formats: Formats, policy: Policy, check_date: dt
         elif value is None:
             ws.write_blank(row, 2, None)
         elif isinstance(value, str):
-            ws.write_string(row, 2, value)
+            ws.write_string(row, 2, value, formats.wrap)
+            ws.set_row(row, wrapped_height(value, POLICY_WIDTHS[1]))
         elif isinstance(value, bool):
             ws.write_boolean(row, 2, value)
         else:
             ws.write_number(row, 2, float(value))
         wb.define_name(names[i], f"='{POLICY_SHEET}'!$C${row + 1}")
-    ws.freeze_panes(HEADER_ROWS, 0)
     ws.protect()
 
 
@@ -249,6 +259,8 @@ def _write_calendar(wb: Workbook, formats: Formats, policy: Policy) -> None:
         wb.define_name(name, f"='{CALENDAR_SHEET}'!${letter}${FIRST_DATA_ROW}:${letter}${last_row}")
     ws.freeze_panes(HEADER_ROWS, 0)
     ws.protect()
+    # A helper of the formulas: hidden, so it is neither in the way nor printed.
+    ws.hide()
 
 
 # -- workbooks -----------------------------------------------------------------------------
@@ -300,6 +312,8 @@ def write_township_workbook(
                 formula_columns=formulas.get(sheet.key),
                 prepared_rows=counts[sheet.key],
                 protect_header=True,
+                guard_inputs=True,
+                signature=True,
             )
         _mark_overdue_visits(wb, formats, counts[HOUSEHOLDS.key])
         _write_calendar(wb, formats, policy)
@@ -326,8 +340,14 @@ def build_templates(
     roster: pd.DataFrame | Mapping[str, pd.DataFrame] | str | Path | None = None,
     rows: int | Mapping[str, int] | None = None,
     check_date: dt.date | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """One workbook per township in ``out_dir``; returns the paths in township order.
+
+    The county name and year are ``county``'s and the policy's, else the roster's
+    (``identify``); the CLI refuses (``Policy.require``) when none of them gives them.
+    A workbook already in ``out_dir`` is never replaced unless ``overwrite``
+    (``InputError`` before anything is written).
 
     ``county`` overrides the policy's county name. Without a roster each of
     ``townships`` gets a blank workbook. A roster (the county household list:
@@ -338,9 +358,10 @@ def build_templates(
     the other sheets follow their household by 户编号. Raises ``PolicyError``
     before writing anything when the year's income threshold is 待填.
     """
-    policy.income_threshold()
     if county:
-        policy = replace(policy, county=county)
+        policy = replace(policy, county=county, set_keys=policy.set_keys | {"county"})
+    policy = identify(policy, roster)
+    policy.income_threshold()
     wanted = list(dict.fromkeys(t.strip() for t in townships if t and t.strip()))
     frames = _roster_frames(roster) if roster is not None else {}
     households = frames.get("households")
@@ -352,6 +373,12 @@ def build_templates(
     if not wanted:
         raise InputError("请至少指定一个乡镇，或提供含“乡镇”列的县级花名册。")
     out_dir = Path(out_dir)
+    targets = [out_dir / workbook_file_name(policy, township) for township in wanted]
+    existing = [path for path in targets if path.exists()]
+    if existing and not overwrite:
+        listed = "、".join(path.name for path in existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        raise InputError(f"{out_dir} 中已有工作簿 {listed}：为免覆盖已填写的数据，未生成任何工作簿；"
+                         "确需重新生成请加 --force（原文件将被替换）。")
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for township in wanted:
@@ -361,6 +388,46 @@ def build_templates(
             target, policy=policy, township=township, frames=per_sheet, rows=rows, check_date=check_date,
         ))
     return paths
+
+
+#: Headers of the county column in a roster (normalised), e.g. the national export's 县(市、区、旗).
+_COUNTY_HEADERS = ("县", "县(市、区、旗)", "县(市、区)", "县市区", "县区")
+
+
+def identify(policy: Policy, roster=None) -> Policy:
+    """The policy with the county name and year a roster file gives where the county gave
+    none (``Policy.given``): its 参数 sheet, else the one value of its 县 column."""
+    from .workbook.read import read_policy_values
+
+    if roster is None or isinstance(roster, pd.DataFrame | Mapping):
+        return policy
+    path = Path(roster)
+    if policy.given("county") and policy.given("year"):
+        return policy
+    found: dict[str, object] = {}
+    values = read_policy_values(path)
+    if values:
+        found = {key: values.get(key) for key in ("county", "year") if values.get(key) not in (None, "")}
+    if "county" not in found:
+        table, _ = read_sheet_table(path)
+        for header in table.columns:
+            if normalise_header(str(header)) in _COUNTY_HEADERS:
+                names = pd.unique(table[header].dropna().astype(str).str.strip())
+                names = [n for n in names if n]
+                if len(names) == 1:
+                    found["county"] = names[0]
+                break
+    changes: dict[str, object] = {}
+    if "county" in found and not policy.given("county"):
+        changes["county"] = str(found["county"])
+    if "year" in found and not policy.given("year"):
+        try:
+            changes["year"] = int(float(str(found["year"])))
+        except ValueError:
+            pass
+    if not changes:
+        return policy
+    return replace(policy, **changes, set_keys=policy.set_keys | set(changes))  # type: ignore[arg-type]
 
 
 def _roster_frames(roster) -> dict[str, pd.DataFrame]:
@@ -400,15 +467,62 @@ def read_roster(path: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def _schema_columns(table: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
-    """The columns of ``table`` whose header is a name of one of ``sheet``'s input columns."""
-    headers = {normalise_header(str(h)): h for h in reversed(table.columns)}
-    picked = {}
-    for column in sheet.input_columns:
-        for name in column.names:
-            if normalise_header(name) in headers:
-                picked[column.key] = table[headers[normalise_header(name)]]
-                break
-    return pd.DataFrame(picked, index=table.index)
+    """The columns of ``table`` whose header names one of ``sheet``'s input columns: by name or
+    synonym, units in brackets ignored, else by the loose form (``headers.loose_header``:
+    家庭年人均纯收入 is 人均纯收入, 是否享受低保 is 低保). The first such column wins."""
+    return pd.DataFrame({key: table[header] for key, header in _roster_matches(table, sheet).items()},
+                        index=table.index)
+
+
+def _roster_matches(table: pd.DataFrame, sheet: Sheet) -> dict[str, str]:
+    """Schema key → the roster header that fills it."""
+    matcher = Matcher(sheet, sheet.input_columns)
+    picked: dict[str, str] = {}
+    for header in table.columns:
+        hit = matcher.resolve(normalise_header(str(header)))
+        if hit is not None and hit[0] not in picked:
+            picked[hit[0]] = header
+    return picked
+
+
+@dataclass(frozen=True)
+class RosterColumns:
+    """What a roster's columns gave the workbooks (``template --roster`` says it)."""
+
+    #: (roster header, the workbook column it fills), in roster order.
+    used: tuple[tuple[str, str], ...]
+    #: Roster headers no workbook column takes.
+    ignored: tuple[str, ...]
+    #: Required 监测户 columns the roster cannot fill (the townships fill them in).
+    unfilled: tuple[str, ...]
+
+
+def roster_columns(path: str | Path) -> RosterColumns:
+    """Which columns of the roster in ``path`` fill which workbook columns, and which do not."""
+    data = read_workbook(Path(path), read_policy=False)
+    households = data.sheets.get("households")
+    if households is not None and households.header_row:
+        used = tuple((households.headers[key], HOUSEHOLDS.column(key).header)
+                     for key in households.headers if key in {c.key for c in HOUSEHOLDS.input_columns})
+        ignored = tuple(households.headers[name] for name in households.extras)
+        found = set(households.headers)
+    else:
+        table, _ = read_sheet_table(Path(path))
+        picks = {**{h: (MEMBERS, k) for k, h in _roster_matches(table, MEMBERS).items()},
+                 **{h: (HOUSEHOLDS, k) for k, h in _roster_matches(table, HOUSEHOLDS).items()}}
+        used = tuple((str(h), f"{picks[h][0].name}·{picks[h][0].column(picks[h][1]).header}")
+                     for h in table.columns if h in picks)
+        ignored = tuple(str(h) for h in table.columns if h not in picks)
+        found = {key for sheet, key in picks.values() if sheet is HOUSEHOLDS}
+        members = {key for sheet, key in picks.values() if sheet is MEMBERS}
+        # A per-person list gives the head's name and ID and the household size.
+        if "relation" in members:
+            found |= {"head_name"} if "name" in members else set()
+            found |= {"head_id"} if "id_number" in members else set()
+        if members & {"name", "id_number"}:
+            found.add("household_size")
+    unfilled = tuple(c.header for c in HOUSEHOLDS.input_columns if c.required and c.key not in found)
+    return RosterColumns(used, ignored, unfilled)
 
 
 def _roster_from_table(table: pd.DataFrame, file: str) -> dict[str, pd.DataFrame]:

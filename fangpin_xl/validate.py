@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import CheckedWorkbook, check_workbook, cross_workbook_issues, occurrences
-from .errors import FangpinError, exit_code
+from .errors import FangpinError, InputError, exit_code
 from .issues import ERROR, WARNING, Issue, count_by_severity, issue, sort_issues
 from .policy import Policy
 from .text import shown_path
-from .workbook.discover import discover
+from .workbook.discover import discover, open_in_office
 
 #: Warnings of one kind shown one by one per file in the text report; the rest are counted.
 SHOWN_PER_KIND = 5
@@ -39,6 +39,8 @@ class FileResult:
     annotated: Path | None = None
     #: What happened to the annotated copy, in Chinese ("" when none was asked for).
     annotation_note: str = ""
+    #: Data sheet name → (last header row, last data row): what the annotated copy prints.
+    layout: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -122,7 +124,21 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
     today = dt.date.today() if today is None else today
     results: list[FileResult] = []
     checked: list[CheckedWorkbook] = []
-    inputs = expand_paths(paths, annotate_dir)
+    given = [Path(p) for p in paths]
+    inputs, skipped = discover(given, output_dirs=[annotate_dir] if annotate_dir is not None else [])
+    named = {p for p in given if not p.is_dir()}
+    refused = [s for s in skipped if s.path in named]
+    if not inputs:
+        if refused:
+            raise InputError("没有可校验的工作簿：" + "；".join(
+                f"{shown_path(s.path.name)} {s.reason}" for s in refused) + "。请给出 .xlsx、.xlsm 或 .xls 工作簿。")
+        folders = "、".join(shown_path(p) for p in given if p.is_dir())
+        raise InputError(f"文件夹 {folders} 中没有找到工作簿（.xlsx、.xlsm、.xls）：请检查文件夹，"
+                         "或直接给出工作簿文件。")
+    for s in refused:
+        found = issue("unreadable", shown_path(s.path.name),
+                      message=f"{shown_path(s.path.name)}：{s.reason}，未校验。请给出 .xlsx、.xlsm 或 .xls 工作簿。")
+        results.append(FileResult(s.path, [found], {}, readable=False))
     for path in inputs:
         try:
             data = read_workbook(path)
@@ -132,8 +148,12 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
             continue
         workbook = check_workbook(data, policy=policy, today=today)
         checked.append(workbook)
+        opened = open_in_office(path)
         rows = {sd.name: sd.rows_read for sd in data.sheets.values()}
-        results.append(FileResult(path, list(workbook.issues), rows))
+        layout = {sd.name: (sd.header_row + sd.header_rows - 1,
+                            int(sd.frame.index.max()) if len(sd.frame) else sd.header_row + sd.header_rows - 1)
+                  for sd in data.sheets.values() if sd.header_row}
+        results.append(FileResult(path, [*opened, *workbook.issues], rows, layout=layout))
     add_cross_workbook_issues(results, checked, today)
     if annotate_dir is not None:
         _annotate(results, Path(annotate_dir), inputs)
@@ -163,7 +183,8 @@ def _annotate(results: list[FileResult], out_dir: Path, inputs: list[Path]) -> N
         if not result.readable or not result.issues:
             continue
         try:
-            result.annotated = annotate_workbook(result.path, result.issues, out_dir, avoid=taken)
+            result.annotated = annotate_workbook(result.path, result.issues, out_dir, avoid=taken,
+                                                 layout=result.layout)
             taken.add(result.annotated)
             result.annotation_note = annotation_note(result.path, result.annotated)
         except TooLarge as exc:

@@ -207,8 +207,9 @@ def test_register_prints_on_a4_with_repeated_headers(register):
     assert wb.sheetnames == ["概况", "本季度未回访", "往季漏访", "覆盖-乡镇", "覆盖-村", "覆盖-帮扶人", "未解决问题",
                              "帮扶人", "回访数据问题"]
     for ws in wb.worksheets[1:]:
-        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
-        assert ws.print_title_rows == "$2:$2"
+        # A4 (orientation and scale by the columns' width: workbook.write.page_setup).
+        assert ws.page_setup.paperSize == 9 and ws.oddFooter.center.text.startswith("第 &P 页")
+        assert ws.print_title_rows == "$1:$2"
 
 
 def test_json_is_the_library_result(sample_county, tmp_path, capsys):

@@ -14,9 +14,9 @@ from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 
 from fangpin_xl.cli import main
-from fangpin_xl.text import number_text
 from fangpin_xl.ledgers.report import report_file
 from fangpin_xl.store import write_history
+from fangpin_xl.text import number_text
 
 HISTORY = "魏县历年返贫致贫情况\n年份,返贫户数（户）,返贫人口,新致贫户数,新增致贫人数\n2018,641,2105,120,400\n2019,104,350,80,260\n" \
           "2020,6,20,30,90\n"

@@ -97,3 +97,16 @@ def test_unreadable_file_exits_2_with_chinese_message(tmp_path, capsys):
 def test_missing_path_is_usage_error(tmp_path, capsys):
     assert main(["validate"]) == 2
     assert "缺少参数" in capsys.readouterr().err
+
+
+def test_validate_a_file_that_is_no_workbook_exits_2_in_chinese(tmp_path, capsys):
+    docx = tmp_path / "说明.docx"
+    docx.write_bytes(b"PK\x03\x04")
+    assert main(["validate", str(docx)]) == 2
+    assert capsys.readouterr().err == (
+        "错误：没有可校验的工作簿：说明.docx 不是工作簿（只读取 .xlsx、.xlsm、.xls 文件）。请给出 .xlsx、.xlsm 或 .xls 工作簿。\n")
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    assert main(["validate", str(empty)]) == 2
+    assert capsys.readouterr().err == (
+        f"错误：文件夹 {empty} 中没有找到工作簿（.xlsx、.xlsm、.xls）：请检查文件夹，或直接给出工作簿文件。\n")

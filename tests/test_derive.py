@@ -15,9 +15,12 @@ from fangpin_xl import rules, workdays
 from fangpin_xl.derive import (
     CASE_COLUMNS,
     HOUSEHOLD_COLUMNS,
+    Place,
     default_check_date,
     derive_cases,
     derive_households,
+    shown_cases,
+    shown_households,
     spending_window,
 )
 from fangpin_xl.policy import Policy
@@ -157,14 +160,16 @@ def test_status_is_the_rule_on_the_sums():
         ("C", "因意外", T("2020-03-01"), 10000.01),
     ])
     result = derive_households(hh, events, None, policy=POLICY, check_date=CHECK)
-    assert result["status"].tolist() == ["符合", "不符合", "符合", "资料不全", "资料不全"]
+    # A status that cannot be judged names its cell (template layout: data from row 3).
+    notes = ["资料不全：G6 户类型不是可选值", "数据格式有误：H7 人均可支配收入是文本"]
+    assert result["status"].tolist() == ["符合", "不符合", "符合", *notes]
     assert result["met_text"].tolist() == ["收入、因病", "因病", "收入免核、因意外", "", ""]
     expected = rules.check_households(
         pd.DataFrame({"group": hh["group"], "income_per_capita": hh["income_per_capita"],
                       **{k: result[k] for k in ("medical", "education", "accident", "industry")}}),
         POLICY,
     )
-    assert result["reasons"].tolist() == expected["reasons"].tolist()
+    assert result["reasons"].tolist() == [*expected["reasons"].tolist()[:3], *notes]
     assert result.loc[0, "reasons"] == "人均收入 6000 元，未超过收入标准 6000 元；因病支出 5000 元，达到 5000 元"
 
 
@@ -173,6 +178,63 @@ def test_no_spending_or_visit_frames():
     assert result.loc[0, "medical"] == 0.0
     assert result.loc[0, "status"] == "不符合"
     assert pd.isna(result.loc[0, "last_visit"])
+
+
+# -- notes: cells a sum or a status cannot read ---------------------------------------------
+
+def test_spending_sums_name_the_first_row_they_cannot_read():
+    hh = households(["A", "B", "C", "D", "E", "F"])
+    events = spending([
+        ("A", "因病", "2020.5.3", 6000.0),            # E3: a text date
+        ("B", "因病", None, 6000.0),                  # E4: an amount without a date
+        ("C", "因病", T("2020-05-03"), "6000"),       # F5: a text amount inside the window
+        ("D", "因病", T("2019-05-03"), "6000"),       # outside the window: not counted, no note
+        ("E", "因学", T("2020-05-03"), 9000.0),
+        ("E", "因病", T("2020-05-03"), "一千"),       # F8
+        ("E", "因病", "2020年7月8日", 1000.0),        # E9: later than F8
+        ("F", "因病", " ", None),                     # spaces and nothing else: a blank row
+        ("F", "因病", T("2020-05-03"), 5000.0),
+    ])
+    result = derive_households(hh, events, None, policy=POLICY, check_date=CHECK)
+    assert result["medical_note"].tolist() == [
+        "数据格式有误：支出!E3 发生日期是文本", "资料不全：支出!E4 发生日期为空",
+        "数据格式有误：支出!F5 金额是文本", None, "数据格式有误：支出!F8 金额是文本", None]
+    assert result["education_note"].tolist() == [None] * 6
+    # The sums keep the readable rows; 资格判定 shows the note, 满足条件 is blank.
+    assert result["medical"].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 5000.0]
+    assert result["education"].tolist() == [0.0, 0.0, 0.0, 0.0, 9000.0, 0.0]
+    assert result["status"].tolist() == [*result["medical_note"].tolist()[:3], "不符合",
+                                         "数据格式有误：支出!F8 金额是文本", "符合"]
+    assert result["met_text"].tolist() == ["", "", "", "收入", "", "收入、因病"]
+    shown = shown_households(result)
+    assert shown["medical"].tolist() == [*result["medical_note"].tolist()[:3], 0.0,
+                                         "数据格式有误：支出!F8 金额是文本", 5000.0]
+    assert list(shown.columns) == ["medical", "education", "accident", "industry", "status",
+                                   "met_text", "last_visit", "next_visit_due"]
+
+
+def test_status_names_its_own_cells_before_the_spending():
+    hh = households(["A", "B", "C", "D"], groups=["脱贫不稳定户", None, "突发严重困难户", "边缘易致贫户"],
+                    incomes=[None, 100.0, "不详", "4800元"])
+    events = spending([(key, "因病", "2020.5.3", 6000.0) for key in ("A", "B", "C", "D")])
+    result = derive_households(hh, events, None, policy=POLICY, check_date=CHECK)
+    # 突发严重困难户: the income is not needed, so its text is no reason; the spending note is.
+    assert result["status"].tolist() == [
+        "资料不全：H3 人均可支配收入为空", "资料不全：G4 户类型为空",
+        "数据格式有误：支出!E5 发生日期是文本", "数据格式有误：H6 人均可支配收入是文本"]
+
+
+def test_notes_name_cells_where_the_workbook_has_them():
+    hh = households(["A", "B"], incomes=[5000.0, "不详"], index=[12, 14])
+    events = spending([("A", "因病", "2020.5.3", 6000.0)])
+    events.index = [40]
+    places = {
+        "households": Place("监测户", np.array([12, 14]), {"group": "B", "income_per_capita": "C"}),
+        "spending": Place("支出事件", np.array([40]), {"date": "H", "amount": "J"}),
+    }
+    result = derive_households(hh, events, None, policy=POLICY, check_date=CHECK, places=places)
+    assert result["status"].tolist() == ["数据格式有误：支出事件!H40 发生日期是文本",
+                                         "数据格式有误：C14 人均可支配收入是文本"]
 
 
 # -- visits -------------------------------------------------------------------------------
@@ -236,6 +298,12 @@ def test_closed_cases_and_missing_dates():
     assert result["deadline"].isna().tolist()[3:] == [True, True, True]
     assert result["days_left"].isna().tolist()[3:] == [True, True, True]
     assert str(result["days_left"].dtype) == "Int64"
+    # A case with a number names the 发现日期 it cannot read; a row without one gets no note.
+    assert result["deadline_note"].tolist() == [
+        None, None, None, "数据格式有误：D6 发现日期是文本", "资料不全：D7 发现日期为空", None]
+    shown = shown_cases(result)
+    assert shown["deadline"].tolist()[3:5] == ["数据格式有误：D6 发现日期是文本", "资料不全：D7 发现日期为空"]
+    assert shown.loc[0, "deadline"] == T("2020-05-22")
 
 
 def test_calendar_day_mode_moves_to_the_next_working_day():

@@ -224,7 +224,8 @@ def test_check_on_a_sample_county_township_equals_validate(tmp_path):
 
     sample = write_sample_county(tmp_path / "县", townships=1, households=25, seed=3, policy=Policy())
     path = next(iter(sample.workbooks.values()))
-    expected = validate_paths([path], today=TODAY).issues
+    # Only validate sees the folder (the sample's owner file beside the workbook): file_open aside.
+    expected = [i for i in validate_paths([path], today=TODAY).issues if i.code != "file_open"]
     assert len(expected) >= 5
     checked = scripts.check_book(xw.Book(json=book_json(path)), today=TODAY)
     assert list(checked.issues) == expected

@@ -210,7 +210,7 @@ def test_generated_cells_never_raise_and_every_row_is_counted(tmp_path_factory, 
     assert result.files[0].readable
     for found in result.issues:
         assert not found.message.startswith("内部错误")
-    merged = merge_workbooks([path], folder / "县.xlsx", jobs=1, today=TODAY)
+    merged = merge_workbooks([path], folder / "县.xlsx", jobs=1, today=TODAY, policy=Policy())
     for total in merged.sheets.values():
         assert total.read == total.written + total.rejected
     assert merged.sheets["households"].read == data.sheets["households"].rows_read

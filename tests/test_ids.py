@@ -25,6 +25,7 @@ from fangpin_xl.ids import (
     id_age,
     id_area,
     id_birth_date,
+    id_error_code,
     id_gender,
     make_id,
     mask_id,
@@ -126,11 +127,20 @@ def test_published_example_with_x_is_valid_outside_handan():
     assert result.warning == "地区码 110105 不在邯郸市范围内（可能外地迁入）"
 
 
-def test_unlisted_1304_code_is_handan_without_warning():
+def test_a_made_up_1304_code_warns_and_names_no_place():
     number = make_id("130499", date(1980, 1, 1), 1)
     result = check(number)
-    assert result.valid and result.warning is None
-    assert id_area(number) == "邯郸市"
+    assert result.valid and result.warning == "地区码 130499 不是邯郸市的区县代码（可能填错）"
+    assert id_area(number) is None
+    assert validate_ids(pd.Series([number]), today=TODAY)["warning"].tolist() == [result.warning]
+
+
+def test_area_codes_the_county_regards_as_normal_get_no_warning():
+    henan, shandong = make_id("410922", date(1980, 1, 1), 1), make_id("371525", date(1982, 5, 5), 2)
+    assert validate_id(henan, TODAY, ("41",)).warning is None
+    assert validate_id(shandong, TODAY, ("41",)).warning == "地区码 371525 不在邯郸市范围内（可能外地迁入）"
+    found = validate_ids(pd.Series([henan, shandong]), today=TODAY, normal_areas=("41", "371525"))
+    assert found["warning"].tolist() == [None, None]
 
 
 def test_lower_case_x_full_width_and_spaces_are_accepted():
@@ -338,6 +348,18 @@ def test_15_digit_with_bad_date():
     assert result.valid is False
 
 
+@pytest.mark.parametrize("old", ["130434200503121", "130434199012241", "130434190503121"])
+def test_15_digits_of_an_18_digit_number_are_an_error_not_a_person_born_1920(old):
+    # 20050312 / 19901224 / 19050312 are birth dates written the 18-digit way: digits were cut off.
+    expected = f"身份证号应为 18 位，这里只有 15 位，且第 7–14 位 {old[6:14]} 是 18 位号码的出生日期写法：可能少了后 3 位"
+    result = check(old)
+    assert (result.valid, result.error, result.upgraded, result.normalized) == (False, expected, False, old)
+    vector = validate_ids(pd.Series([old, "130434900101123"]), today=TODAY)
+    assert vector["error"].tolist() == [expected, None]
+    assert vector["upgraded"].tolist() == [False, True]
+    assert id_error_code(expected) == "id_length"
+
+
 def test_15_digit_outside_handan_warns():
     result = check("110105491231002")
     assert result.valid and result.upgraded
@@ -449,8 +471,10 @@ def test_make_id_other_provinces_validate_with_warning(province, rest, birth, se
     area = province + rest
     result = check(make_id(area, birth, seq))
     assert result.valid
-    if area.startswith("1304"):
+    if area in HANDAN_AREAS:
         assert result.warning is None
+    elif area.startswith("1304"):
+        assert result.warning == f"地区码 {area} 不是邯郸市的区县代码（可能填错）"
     else:
         assert result.warning == f"地区码 {area} 不在邯郸市范围内（可能外地迁入）"
 

@@ -351,7 +351,8 @@ def test_damaged_inputs_rejected_rows_and_extras(tmp_path):
     folder.mkdir()
     damaged_township(folder / "新村乡.xlsx")
     out = tmp_path / "county.xlsx"
-    result = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    result = merge_workbooks([folder], out, jobs=1, today=TODAY,
+                            policy=Policy())  # townships without 参数: the county names the year
     sheets = read_back(out)
     hh, mm, cs = (result.sheets[k] for k in ("households", "members", "cases"))
     assert (hh.read, hh.written, hh.rejected) == (3, 2, 1)
@@ -609,7 +610,8 @@ def test_one_list_of_duplicates_whatever_the_sheet(tmp_path):
     head = make_id("130434", dt.date(1980, 1, 1), 123)
     path = township_with_head(folder / "甲乡.xlsx", "J-01", head, "张三", "甲乡")
     township_with_head(folder / "乙乡.xlsx", "Y-01", head, "张三", "乙乡")  # 乙 sorts before 甲
-    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY,
+                            policy=Policy())  # townships without 参数: the county names the year
     pairs = [(d.label, d.number, d.situation, d.first.sheet, d.other.sheet, d.other.file)
              for d in result.duplicates]
     assert pairs == [
@@ -624,7 +626,7 @@ def test_one_list_of_duplicates_whatever_the_sheet(tmp_path):
     assert {("甲乡.xlsx", "监测户", "E2", "duplicate_id"), ("乙乡.xlsx", "监测户", "E2", "duplicate_id"),
             ("甲乡.xlsx", "家庭成员", "C2", "duplicate_id"), ("乙乡.xlsx", "救助", "A2", "duplicate_case_no"),
             } <= found
-    assert validate_paths([folder], today=TODAY).issues == result.issues
+    assert validate_paths([folder], today=TODAY, policy=Policy()).issues == result.issues
     assert path.exists()
 
 
@@ -669,7 +671,8 @@ def test_violations_sheet_days_over_and_cells(tmp_path):
         ],
     })
     out = tmp_path / "县.xlsx"
-    result = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    result = merge_workbooks([folder], out, jobs=1, today=TODAY,
+                            policy=Policy())  # townships without 参数: the county names the year
     rows = [list(r.values()) for r in table(read_back(out), VIOLATIONS_SHEET)]
     assert rows == [
         ["新村乡", "V-1", "Z-01", "因病", "已发现", "2020-12-01", "2020-12-22", 7, "超过办结时限",
@@ -703,7 +706,7 @@ def test_every_row_of_every_sheet_is_accounted_for(tmp_path):
         "帮扶(2)": [visits, ["J-01", "李四", dt.date(2020, 11, 1), "是", "是", "是", "是", "是"]],
         "统计": [["村", "户数"], ["东庄", 1]],
     })
-    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY, policy=Policy())
     assert result.sheets["visits"].read == 1 and result.sheets["visits"].written == 1  # the copy is read
     assert (result.sheets["other"].read, result.sheets["other"].rejected) == (2, 2)
     assert result.sheets["households"].rejected == 1  # the row holding only 符合
@@ -732,5 +735,47 @@ def test_a_copied_sheet_beside_its_original_is_reported_and_counted(tmp_path):
     assert [i.message for i in unknown] == [
         "工作表“家庭成员 (2)”有 2 行内容，不是模板中的数据表，汇总时不会入库（将列入“未入库”）："
         "看起来是“家庭成员”表的副本，如果是数据，请把它们移到“家庭成员”表中。"]
-    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=TODAY, policy=Policy())
     assert result.sheets["other"].read == 2 and all(t.balanced for t in result.sheets.values())
+
+
+def test_a_township_that_changed_its_check_date_is_a_finding(sample, tmp_path):
+    folder = copy_sample(sample, tmp_path)
+    workbooks = [p for p in sorted(folder.glob("*.xlsx")) if not p.name.startswith("~$") and "县级" not in p.name]
+    changed = next(p for p in workbooks if "参数" in openpyxl.load_workbook(p).sheetnames)
+    wb = openpyxl.load_workbook(changed)
+    ws = wb["参数"]
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == "check_date")
+    ws.cell(row, 3).value = dt.datetime(2020, 10, 15)
+    wb.save(changed)
+    result = merge_workbooks([folder], tmp_path / "c.xlsx", jobs=1, today=TODAY)
+    report = next(f for f in result.merged if f.path.name == changed.name)
+    assert report.policy_matches is False
+    assert report.policy_differences == ["核查基准日：2020-10-15（全县 2020-12-31）"]
+    assert all(f.policy_matches is not False for f in result.merged if f.path.name != changed.name)
+    rows = table(read_back(result.output), SOURCES_SHEET)
+    mine = next(r for r in rows if r["文件"] == changed.name)
+    assert (mine["参数与全县一致"], mine["不一致的参数"]) == ("不一致", "核查基准日：2020-10-15（全县 2020-12-31）")
+
+
+def test_a_lower_case_x_is_stored_as_x_in_the_county_workbook_and_the_history(tmp_path):
+    from fangpin_xl.templates import write_township_workbook
+
+    number = next(n for n in (make_id("130434", dt.date(1980, 3, 1), s) for s in range(1, 400)) if n.endswith("X"))
+    households = pd.DataFrame({
+        "household_no": ["H1"], "township": ["东代固乡"], "village": ["东代固村"], "head_name": ["甲"],
+        "head_id": [number.lower()], "household_size": [1], "group": ["脱贫不稳定户"],
+        "income_per_capita": [3000.0],
+    })
+    members = pd.DataFrame({"household_no": ["H1"], "name": ["甲"], "id_number": [number[:-1] + "ｘ"],
+                            "relation": ["户主"]})
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    write_township_workbook(folder / "东代固乡.xlsx", policy=Policy(), township="东代固乡",
+                            frames={"households": households, "members": members}, rows=5)
+    result = merge_workbooks([folder], tmp_path / "c.xlsx", jobs=1, today=TODAY, sqlite=tmp_path / "历史.sqlite")
+    sheets = read_back(result.output)
+    assert table(sheets, "监测户")[0]["户主身份证号"] == number
+    assert table(sheets, "家庭成员")[0]["身份证号"] == number
+    assert read_history(tmp_path / "历史.sqlite", "监测户")["户主身份证号"].tolist() == [number]
+    assert read_history(tmp_path / "历史.sqlite", "家庭成员")["身份证号"].tolist() == [number]

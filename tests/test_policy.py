@@ -352,11 +352,14 @@ def test_a_sheet_issued_before_the_new_rows_is_not_a_difference():
 
 
 def test_write_policy_file_refuses_to_overwrite(tmp_path):
-    path = write_policy_file(tmp_path / "p.toml", county="邱县")
+    path = write_policy_file(tmp_path / "p.toml", county="邱县", year=2020)
     assert load_policy(path).county == "邱县"
     with pytest.raises(PolicyError, match="已存在"):
-        write_policy_file(path)
-    write_policy_file(path, overwrite=True)
+        write_policy_file(path, county="邱县", year=2020)
+    write_policy_file(path, overwrite=True, county="邱县", year=2020)
+    # Neither the county nor the year defaults to a built-in one.
+    with pytest.raises(PolicyError, match="无法确定参数年度"):
+        write_policy_file(tmp_path / "q.toml", county="邱县")
     assert [p.name for p in tmp_path.iterdir()] == ["p.toml"]
 
 

@@ -21,7 +21,18 @@ from fangpin_xl.policy import (
     policy_from_values,
     policy_rows,
 )
-from fangpin_xl.schema import CHOICE, ID, PHONE, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO
+from fangpin_xl.schema import (
+    CHOICE,
+    DATE,
+    ID,
+    INTEGER,
+    MONEY,
+    PHONE,
+    SHEETS,
+    SHEETS_BY_KEY,
+    TEXT_TYPES,
+    YESNO,
+)
 from fangpin_xl.templates import (
     BLANK_TEMPLATE_NAME,
     BLANK_TOWNSHIP,
@@ -85,12 +96,16 @@ def test_data_sheet_layout(book, sheet):
     assert list(ws.tables) == [sheet.key]
     assert ws.tables[sheet.key].ref == f"A2:{last_col}{rows + 2}"
     assert ws.freeze_panes == "A3"
-    # Print setup: A4 landscape, row 2 on every page, one page wide.
+    # Print setup: A4 landscape, the title and the headers on every page, one page wide, the
+    # filled rows only (none in the blank template), page numbers and the lines to sign.
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.paperSize == 9
-    assert ws.print_title_rows == "$2:$2"
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.print_area == f"'{sheet.name}'!$A$1:${last_col}$2"
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+    assert ws.oddFooter.left.text.startswith("填报单位：")
+    assert ws.oddFooter.right.text == "第 &P 页，共 &N 页"
     for column in sheet.columns:
         col = letter(sheet, column.key)
         assert dimension(ws, col).width == pytest.approx(column.width, abs=0.72)
@@ -109,7 +124,7 @@ def test_data_sheet_layout(book, sheet):
 def test_drop_downs_for_every_choice_column(book, sheet):
     ws = book[sheet.name]
     rows = DEFAULT_ROWS[sheet.key]
-    found = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    found = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
     expected = [c for c in sheet.columns if c.type in (CHOICE, YESNO) and c.computed is None]
     assert len(found) == len(expected)
     for column in expected:
@@ -118,6 +133,37 @@ def test_drop_downs_for_every_choice_column(book, sheet):
         assert dv.type == "list"
         assert dv.formula1 == '"' + ",".join(column.choices) + '"'
         assert dv.errorStyle in (None, "stop")  # "stop" is the default, left out of the XML
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=[s.key for s in SHEETS])
+def test_typed_input_cells_guard_themselves(book, sheet):
+    """Dates and numbers are validated with a Chinese stop message; text in them is marked red."""
+    ws = book[sheet.name]
+    last = DEFAULT_ROWS[sheet.key] + 2
+    found = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type != "list"}
+    marks = {str(cf.sqref): [rule.formula[0] for rule in cf.rules] for cf in ws.conditional_formatting}
+    typed = [c for c in sheet.input_columns if c.type in (DATE, MONEY, INTEGER)]
+    assert len(found) == len(typed)
+    for column in typed:
+        col = letter(sheet, column.key)
+        dv = found[f"{col}3:{col}{last}"]
+        assert dv.errorStyle in (None, "stop") and dv.showErrorMessage and dv.allow_blank
+        if column.type == DATE:
+            # 2000-01-01 and 2099-12-31 as Excel serial numbers.
+            # "between" is the default operator, left out of the XML.
+            assert (dv.type, dv.operator, dv.formula1, dv.formula2) == ("date", None, "36526", "73050")
+            assert dv.error == (f"“{column.header}”请输入日期，如 2020-08-25（2000 年至 2099 年之间）；"
+                                "不要输入“2020.8.25”“2020年8月25日”等文字。")
+        elif column.type == MONEY:
+            assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
+            assert dv.error == f"“{column.header}”请输入不小于 0 的数字（元），不要加“元”、逗号或其他文字。"
+        else:
+            assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0")
+        assert marks[f"{col}3:{col}{last}"] == [f'AND(ISTEXT({col}3),TRIM({col}3)<>"")']
+    for column in sheet.input_columns:
+        if column.type in (ID, PHONE):
+            col = letter(sheet, column.key)
+            assert marks[f"{col}3:{col}{last}"] == [f"ISNUMBER({col}3)"]
 
 
 def test_computed_columns_are_formulas_in_every_prepared_row(book):
@@ -140,11 +186,22 @@ def test_computed_columns_are_formulas_in_every_prepared_row(book):
             assert ws[f"{col}{last + 1}"].value is None
     hh = book["监测户"]
     medical = hh["P3"].value
+    dates, amounts = "'支出'!$E$3:$E$3002", "'支出'!$F$3:$F$3002"
+    mine = "('支出'!$A$3:$A$3002=$A3)*('支出'!$D$3:$D$3002=\"因病\")"
+    window = (f"ISNUMBER({dates})*({dates}>EDATE(P_check_date,-P_followup_spending_window_months))"
+              f"*({dates}<=P_check_date)")
+    # The first row of this household and kind with a text date, an amount without a date,
+    # or a text amount inside the window: 3 × row + which, 10⁷ when there is none.
+    first = (f"SUMPRODUCT(MIN(1E7-{mine}*("
+             f"ISTEXT({dates})*(TRIM({dates})<>\"\")*(1E7-3*ROW({dates}))"
+             f"+(TRIM({dates})=\"\")*(TRIM({amounts})<>\"\")*(1E7-1-3*ROW({dates}))"
+             f"+{window}*ISTEXT({amounts})*(TRIM({amounts})<>\"\")*(1E7-2-3*ROW({dates})))))")
     assert medical == (
-        "=IF($A3=\"\",\"\",ROUND(SUMPRODUCT(('支出'!$A$3:$A$3002=$A3)*('支出'!$D$3:$D$3002=\"因病\")"
-        "*ISNUMBER('支出'!$E$3:$E$3002)*('支出'!$E$3:$E$3002>EDATE(P_check_date,"
-        "-P_followup_spending_window_months))*('支出'!$E$3:$E$3002<=P_check_date),"
-        "'支出'!$F$3:$F$3002),2))"
+        f"=IF($A3=\"\",\"\",IF({first}<1E7,CHOOSE(MOD({first},3)+1,"
+        f"\"数据格式有误：支出!E\"&INT({first}/3)&\" 发生日期是文本\","
+        f"\"资料不全：支出!E\"&INT({first}/3)&\" 发生日期为空\","
+        f"\"数据格式有误：支出!F\"&INT({first}/3)&\" 金额是文本\"),"
+        f"ROUND(SUMPRODUCT({mine}*{window},{amounts}),2)))"
     )
     interval = "P_followup_visit_interval_months"
     assert hh["W3"].value == (
@@ -174,8 +231,10 @@ def test_instructions_sheet(book):
 
 def test_policy_sheet(book):
     ws = book["参数"]
-    assert ws["A1"].value == "精准防贫参数（县级统一设置，乡镇请勿修改）"
+    # The title over the printed columns; the key column (A) is not printed.
+    assert ws["B1"].value == "精准防贫参数（县级统一设置，乡镇请勿修改）"
     assert [c.value for c in ws[2]] == ["键", "参数", "值"]
+    assert ws.print_area == f"'参数'!$B$1:$C${ws.max_row}" and ws.print_title_rows == "$1:$2"
     expected = [*policy_rows(POLICY), ("check_date", "核查基准日", dt.datetime(2020, 12, 31))]
     found = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3)]
     assert found == [tuple(e) for e in expected]
@@ -210,6 +269,7 @@ def test_param_names():
 
 def test_calendar_sheet(book):
     ws = book["日历"]
+    assert ws.sheet_state == "hidden"  # a helper of the formulas: not in the way, not printed
     assert [c.value for c in ws[2]] == ["日期", "工作日", "序号"]
     rows = {r[0].value.date(): (r[1].value, r[2].value) for r in ws.iter_rows(min_row=3)}
     assert min(rows) == dt.date(2019, 1, 1) and max(rows) == dt.date(2021, 12, 31)

@@ -19,7 +19,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from fangpin_xl.checks import check_workbook
-from fangpin_xl.derive import derive_cases, derive_households
+from fangpin_xl.derive import derive_cases, derive_households, shown_cases, shown_households
 from fangpin_xl.formulas import NEVER_VISITED, OUT_OF_CALENDAR
 from fangpin_xl.policy import GROUPS, KIND_FIELDS, Policy, SpendingRule
 from fangpin_xl.schema import CASES, HOUSEHOLDS
@@ -106,6 +106,18 @@ def sample_frames(policy: Policy, check: dt.date) -> dict[str, pd.DataFrame]:
     household("DUP", "脱贫不稳定户", 100.0)
     household("DUP", "脱贫不稳定户", 100.0)
     events.append(("DUP", "因学", inside, 8000.5))
+    # Cells a sum cannot read: an amount without a date, a text amount outside the window
+    # (not counted, no note), one inside it; a text date of 因学; the first row is named.
+    household("NOTES", "脱贫不稳定户", 1000.0)
+    events += [
+        ("NOTES", "因意外", None, 20000.0), ("NOTES", "因意外", inside, 30000.0),
+        ("NOTES", "因产业", T("2015-06-01"), "9000"), ("NOTES", "因学", "2020年7月8日", 9000.0),
+        ("NOTES", "因病", inside, "6000"), ("NOTES", "因病", "2020.7.8", 6000.0),
+    ]
+    household("OUTSIDE", "脱贫不稳定户", 1000.0)
+    events += [("OUTSIDE", "因产业", T("2015-06-01"), "9000"), ("OUTSIDE", "因病", inside, 6000.0)]
+    household("INCOME-TEXT", "边缘易致贫户", "4800元")
+    events.append(("INCOME-TEXT", "因病", "2020.7.8", 30000.0))
     # A row with data but no 户编号.
     household(None, "脱贫不稳定户", 100.0)
     events.append((None, "因病", inside, 5000.0))
@@ -154,6 +166,8 @@ def expected_cell(value, kind: str):
     """A derive value as calamine returns the recalculated cell."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, str):  # a note
+        return value
     if kind == "date":
         return pd.Timestamp(value).date()
     if kind == "money":
@@ -204,26 +218,29 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
     recalculated = soffice(path)
     book = CalamineWorkbook.from_path(str(recalculated))
 
-    households = derive_households(frames["households"], frames["spending"], frames["visits"],
-                                   policy=policy, check_date=check)
-    cases = derive_cases(frames["cases"], policy=policy, check_date=check)
+    derived = derive_households(frames["households"], frames["spending"], frames["visits"],
+                                policy=policy, check_date=check)
+    households = shown_households(derived)
+    cases = shown_cases(derive_cases(frames["cases"], policy=policy, check_date=check))
 
     hh_kinds = {**dict.fromkeys(KIND_FIELDS.values(), "money"), "status": "text", "met_text": "text",
                 "last_visit": "date", "next_visit_due": "date"}
     case_kinds = {"deadline": "date", "days_left": "int"}
     # The 日历 sheet covers three years; a deadline past it is shown, not computed.
     last_day = pd.Timestamp(calendar_span(policy)[1])
-    beyond = [r for r in range(len(cases)) if cases["deadline"].iloc[r] > last_day]
+    beyond = [r for r in range(len(cases)) if isinstance(cases["deadline"].iloc[r], pd.Timestamp)
+              and cases["deadline"].iloc[r] > last_day]
     assert beyond, "the sample should have a case whose deadline is past the calendar"
     exceptions = {}
     for r in beyond:
         exceptions[(r, "deadline")] = OUT_OF_CALENDAR
         exceptions[(r, "days_left")] = ""
 
-    # A household with no visit shows 未回访 where Python has no date.
+    # A household with no visit shows 未回访 where Python has no date (shown_households says so too).
     never = [r for r in range(len(households))
-             if pd.notna(frames["households"]["household_no"].iloc[r]) and pd.isna(households["last_visit"].iloc[r])]
+             if pd.notna(frames["households"]["household_no"].iloc[r]) and pd.isna(derived["last_visit"].iloc[r])]
     assert len(never) >= 10
+    assert set(households["last_visit"].iloc[never]) == {NEVER_VISITED}
     visits_shown = {(r, "last_visit"): NEVER_VISITED for r in never}
     mismatches = compare(HOUSEHOLDS, frames["households"], households, ROWS["households"], hh_kinds,
                          book.get_sheet_by_name("监测户").to_python(), exceptions=visits_shown)
@@ -233,10 +250,47 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
     # What the formulas show (未回访, 超出日历范围) is read back as nothing anyone entered.
     computed = {c.header for spec in (HOUSEHOLDS, CASES) for c in spec.computed_columns}
     read_back = check_workbook(read_workbook(recalculated), today=dt.date(2021, 1, 10))
-    assert [i for i in read_back.issues if i.column in computed] == []
+    # Nothing entered is found in them; where a text input made the sheet show another result
+    # than the rules read, display_mismatch names that input cell.
+    on_computed = [i for i in read_back.issues if i.column in computed]
+    assert sorted((i.code, i.cell) for i in on_computed) == [
+        ("display_mismatch", c) for c in ("N21", "P58", "T60", "V51", "V52")]
+    assert all(i.message.endswith("是文本，请改正后重新计算") for i in on_computed)
 
-    # The comparison is not vacuous: every status, visits, deadlines and overdue cases occur.
-    assert set(households["status"]) >= {"符合", "不符合", "资料不全", ""}
-    assert households["last_visit"].notna().sum() >= 20
+    # The comparison is not vacuous: every status, every note, visits, deadlines and overdue cases.
+    assert set(households["status"]) >= {"符合", "不符合", ""}
+    notes = [v for v in households.to_numpy().ravel() if isinstance(v, str) and "：" in v]
+    assert {note.split("：")[0] for note in notes} == {"资料不全", "数据格式有误"}
+    assert {note.rsplit(" ", 1)[1] for note in notes} >= {
+        "发生日期是文本", "发生日期为空", "金额是文本", "户类型为空", "户类型不是可选值", "人均可支配收入为空",
+        "人均可支配收入是文本"}
+    assert sorted(cases["deadline"][cases["deadline"].map(lambda v: isinstance(v, str) and "：" in v)]) == [
+        "数据格式有误：D21 发现日期是文本", "资料不全：D22 发现日期为空"]
+    row = frames["households"].index[frames["households"]["household_no"] == "NOTES"][0]
+    assert households.loc[row, "status"] == "数据格式有误：支出!F69 金额是文本"
+    assert derived["last_visit"].notna().sum() >= 20
     assert households.loc[[r for r in never], "next_visit_due"].notna().sum() == 2
     assert (cases["days_left"].dropna() < 0).any() and (cases["days_left"].dropna() > 0).any()
+
+
+def test_input_guards_survive_libreoffice(tmp_path, soffice):
+    """LibreOffice reads the date and number validations and the red marks, and keeps them."""
+    import openpyxl
+
+    path = write_township_workbook(tmp_path / "东代固乡.xlsx", policy=DEFAULT, township="东代固乡",
+                                   rows=ROWS)
+    book = openpyxl.load_workbook(soffice(path))
+    spending = book["支出"]
+    rules = {str(dv.sqref): (dv.type, dv.operator, dv.formula1, dv.formula2, dv.errorTitle)
+             for dv in spending.data_validations.dataValidation if dv.type != "list"}
+    last = 2 + ROWS["spending"]
+    assert rules == {
+        f"E3:E{last}": ("date", "between", "36526", "73050", "请输入日期"),
+        f"F3:F{last}": ("decimal", "greaterThanOrEqual", "0", "0", "请输入数字"),
+    }
+    marks = {str(cf.sqref): [r.formula for r in cf.rules] for cf in spending.conditional_formatting}
+    assert marks == {
+        f"C3:C{last}": [["ISNUMBER(C3)"]],
+        f"E3:E{last}": [['AND(ISTEXT(E3),TRIM(E3)<>"")']],
+        f"F3:F{last}": [['AND(ISTEXT(F3),TRIM(F3)<>"")']],
+    }

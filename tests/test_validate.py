@@ -11,6 +11,7 @@ import pytest
 
 from fangpin_xl import rules
 from fangpin_xl.demo import write_sample_county
+from fangpin_xl.errors import InputError
 from fangpin_xl.ids import make_id
 from fangpin_xl.issues import Issue
 from fangpin_xl.policy import Policy, policy_rows
@@ -150,7 +151,7 @@ def test_every_check_declares_its_codes_and_every_code_is_registered():
 
     declared = {code for item in CHECKS for code in item.codes}
     reader = {"missing_sheet", "empty_sheet", "header_not_found", "missing_column", "duplicate_column",
-              "policy_header_missing", "unreadable"}
+              "policy_header_missing", "unreadable", "file_open"}
     assert declared | reader == set(CODES)
     with pytest.raises(ValueError, match="not in issues.CODES"):
         Issue("made_up", "error", "f", "", "", None, "", "", "")
@@ -274,9 +275,28 @@ def test_id_area_warning(tmp_path):
     assert issue.message == "地区码 410527 不在邯郸市范围内（可能外地迁入）：请确认号码无误。"
 
 
-def test_old_15_digit_number_is_accepted(tmp_path):
+def test_area_codes_the_county_regards_as_normal_are_not_warned_about(tmp_path):
+    outside = make_id("410527", dt.date(1972, 8, 9), 24)
+    path = workbook(tmp_path, setter("members", 1, "id_number", outside),
+                    policy=replace(P, normal_areas=("41",)))
+    assert issues_of(path) == []
+    # Judged by a county policy without them, the warning is back.
+    assert [i.code for i in issues_of(path, policy=P) if i.code != "policy_mismatch"] == ["id_area"]
+
+
+def test_old_15_digit_number_is_accepted_with_a_warning(tmp_path):
     old = SPOUSE1[:6] + SPOUSE1[8:17]
-    assert issues_of(workbook(tmp_path, setter("members", 1, "id_number", old))) == []
+    issue = only(workbook(tmp_path, setter("members", 1, "id_number", old)))
+    assert where(issue) == ("id_upgraded", "warning", "家庭成员", "C4", 4, "身份证号", mask(SPOUSE1))
+    assert issue.message == "15 位旧号码（2013 年起已停止使用），已按 18 位号码核对：请对照身份证换用 18 位号码。"
+
+
+def test_the_first_15_digits_of_an_18_digit_number_are_an_error(tmp_path):
+    cut = CHILD2[:15]  # born 2001: 130434200103034…
+    issue = only(workbook(tmp_path, setter("members", 3, "id_number", cut)))
+    assert (issue.code, issue.severity, issue.cell) == ("id_length", "error", "C6")
+    assert issue.message == ("身份证号应为 18 位，这里只有 15 位，且第 7–14 位 20010303 是 18 位号码的出生日期写法："
+                             "可能少了后 3 位：请对照身份证核对后更正。")
 
 
 def test_duplicate_id_in_one_household(tmp_path):
@@ -630,6 +650,32 @@ def test_check_date_from_the_policy_sheet(tmp_path):
     assert "核查基准日 2021-04-01 已逾期" in found[0].message
 
 
+def test_a_check_date_other_than_the_countys(tmp_path):
+    path = workbook(tmp_path, check_date=dt.date(2021, 3, 15))
+    found = [i for i in issues_of(path, policy=P) if i.code == "check_date_mismatch"]
+    row = len(policy_rows(P)) + 3
+    assert [where(i) for i in found] == [
+        ("check_date_mismatch", "warning", "参数", f"C{row}", row, "核查基准日", "2021-03-15")]
+    assert found[0].message == (
+        "核查基准日为 2021-03-15，全县为 2020-12-31：近12月支出、剩余工作日按本表日期计算，与全县汇总不一致；"
+        "如无特别安排，请改回全县的核查基准日。")
+    # Judged by its own 参数 sheet, the workbook's date is the date.
+    assert not [i for i in issues_of(path) if i.code == "check_date_mismatch"]
+
+
+def test_a_workbook_without_a_policy_sheet_is_not_judged_by_silent_defaults(tmp_path):
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    del wb["参数"]
+    wb.save(path)
+    found = [i for i in issues_of(path) if i.code == "policy_missing"]
+    assert [(i.severity, i.sheet, i.cell) for i in found] == [("warning", "", "")]
+    assert found[0].message == (
+        "工作簿没有“参数”表，也没有指定本县参数，无法确定年度和标准（已暂按内置的 2020 年参数核查，结果仅供参考）："
+        "请使用县里下发的模板，或用 --policy 指定本县参数文件。")
+    assert not [i for i in issues_of(path, policy=P) if i.code == "policy_missing"]
+
+
 def test_policy_invalid(tmp_path):
     path = workbook(tmp_path)
     wb = openpyxl.load_workbook(path)
@@ -662,11 +708,45 @@ def test_unreadable_file(tmp_path):
     assert result.files[0].readable is False and result.files[1].readable is True
 
 
-def test_folder_skips_lock_files(tmp_path):
+def test_folder_skips_lock_files_and_says_who_has_the_workbook_open(tmp_path):
     path = workbook(tmp_path)
     (tmp_path / f"~${path.name}").write_bytes(b"\x07fangpin" + b" " * 47)
     result = validate_paths([tmp_path], today=TODAY)
     assert [f.path for f in result.files] == [path]
+    assert [(i.code, i.severity, i.file, i.message) for i in result.issues] == [(
+        "file_open", "warning", "东代固乡.xlsx",
+        "东代固乡.xlsx 正被“fangpin”在 Excel 或 WPS 中打开（旁边有临时锁定文件 ~$东代固乡.xlsx）：校验的是最后一次保存的内容，"
+        "请保存并关闭后再校验。")]
+    # Excel's owner file as Windows writes it: the name in the code page, then in UTF-16 at byte 54.
+    name = "王建国"
+    owner = bytes([len(name.encode("gbk"))]) + name.encode("gbk")
+    owner = owner.ljust(54, b" ") + bytes([len(name), 0]) + name.encode("utf-16-le")
+    (tmp_path / f"~${path.name}").write_bytes(owner.ljust(165, b" "))
+    assert "正被“王建国”在 Excel 或 WPS 中打开" in validate_paths([path], today=TODAY).issues[0].message
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("说明.docx", b"PK\x03\x04", "不是工作簿（只读取 .xlsx、.xlsm、.xls 文件）"),
+    ("名单.csv", "户编号,乡镇\n".encode(), "不是工作簿（只读取 .xlsx、.xlsm、.xls 文件）"),
+    ("~$东代固乡.xlsx", b"\x07fangpin" + b" " * 47, "临时锁定文件（Excel 或 WPS 打开工作簿时产生，不是工作簿）"),
+])
+def test_a_named_file_that_is_no_workbook_is_refused(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as raised:
+        validate_paths([path], today=TODAY)
+    assert str(raised.value) == f"没有可校验的工作簿：{name} {reason}。请给出 .xlsx、.xlsm 或 .xls 工作簿。"
+    # Beside a workbook it is one unreadable file: the run exits 2.
+    result = validate_paths([path, workbook(tmp_path)], today=TODAY)
+    assert result.unreadable == [path] and result.exit_code == 2
+    assert result.files[0].issues[0].message == f"{name}：{reason}，未校验。请给出 .xlsx、.xlsm 或 .xls 工作簿。"
+
+
+def test_a_folder_without_workbooks_is_refused(tmp_path):
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        validate_paths([tmp_path], today=TODAY)
+    assert str(raised.value) == f"文件夹 {tmp_path} 中没有找到工作簿（.xlsx、.xlsm、.xls）：请检查文件夹，或直接给出工作簿文件。"
 
 
 def test_as_dict_is_the_json_report(tmp_path):
@@ -770,7 +850,9 @@ def test_sample_county_has_no_errors_beyond_the_manifest(sample):
               for m in manifest["mistakes"] if "other" in m}
     extra = [i for i in result.issues if i.is_error and (i.file, i.sheet, i.cell) not in planted | others]
     assert extra == []
-    assert {i.code for i in result.issues if not i.is_error} <= {"coerced", "id_area", "visit_overdue"}
+    # The sample's owner file says who has one workbook open; its own-layout workbook has no 参数.
+    assert {i.code for i in result.issues if not i.is_error} <= {"coerced", "id_area", "visit_overdue",
+                                                                 "file_open", "policy_missing"}
 
 
 def test_sample_county_rows_add_up(sample):

@@ -9,7 +9,8 @@ The checks are functions over a frozen ``Context`` (``context.prepare``
 computes the policy basis, normalised keys and IDs and the derived columns
 once), each registered with the issue codes it may raise
 (``registry.check``); their modules, in the order they run: ``parameters``
-(the 参数 sheet), ``cells``, ``duplicates``, ``rows``, ``visits``, ``procedure``;
+(the 参数 sheet), ``cells``, ``duplicates``, ``rows``, ``display`` (what the sheet
+shows against the rules), ``visits``, ``procedure``;
 ``CHECKS`` is the order they run in (issues of one cell keep that order).
 """
 
@@ -19,7 +20,7 @@ import datetime as dt
 
 from ..policy import Policy
 from ..workbook.read import WorkbookData
-from . import cells, duplicates, parameters, procedure, rows, visits
+from . import cells, display, duplicates, parameters, procedure, rows, visits
 from .context import Basis, CheckedWorkbook, Context, IdColumn, decide_basis, finish, prepare
 from .duplicates import (
     Duplicate,
@@ -31,11 +32,12 @@ from .duplicates import (
 from .registry import Check, checks_of, run_checks
 
 CHECKS: tuple[Check, ...] = checks_of([
-    parameters.policy_invalid, parameters.policy_mismatch, parameters.check_date_invalid,
+    parameters.policy_invalid, parameters.policy_missing, parameters.policy_mismatch,
+    parameters.check_date_invalid, parameters.check_date_mismatch,
     cells.coerced, cells.wrong_type, cells.required_missing, cells.not_in_choices, cells.id_numbers,
     cells.phone_invalid, cells.future_date, duplicates.duplicate_numbers, rows.unknown_sheets,
     rows.orphan_rows,
-    duplicates.duplicate_ids, rows.household_size, rows.status_mismatch,
+    duplicates.duplicate_ids, rows.household_size, rows.status_mismatch, display.display_mismatch,
     visits.visit_overdue, visits.visit_problem_open, procedure.procedure, procedure.calendar_fallback,
 ])
 

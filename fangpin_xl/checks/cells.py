@@ -133,9 +133,10 @@ def not_in_choices(ctx: Context) -> list[Issue]:
     return out
 
 
-@check(*_ID_CODES, "id_area")
+@check(*_ID_CODES, "id_area", "id_upgraded")
 def id_numbers(ctx: Context) -> list[Issue]:
-    """ID numbers on every sheet; the outside-Handan note only where a person is registered."""
+    """ID numbers on every sheet; the outside-Handan note only where a person is registered;
+    an old 15-digit number wherever it stands."""
     out = []
     for sd in _sheets(ctx):
         for spec in _columns(sd, ID):
@@ -149,6 +150,8 @@ def id_numbers(ctx: Context) -> list[Issue]:
                     action = "。" if code == "id_numeric" else _ID_ACTION
                     out += row_issues(ctx, sd, selected, str(code), spec.key,
                                       (checked.error + action).to_numpy())
+            out += row_issues(ctx, sd, checked.upgraded, "id_upgraded", spec.key,
+                              "15 位旧号码（2013 年起已停止使用），已按 18 位号码核对：请对照身份证换用 18 位号码。")
             # The register (监测户, 家庭成员) carries the note, not every sheet naming the person.
             if sd.spec.key in ("households", "members"):
                 has_warning = checked.warning.notna().to_numpy()

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..cases import judge_relief
-from ..derive import default_check_date, derive_cases, derive_households
+from ..derive import Place, default_check_date, derive_cases, derive_households
 from ..errors import PolicyError
 from ..ids import validate_ids
 from ..issues import Issue, sort_issues
@@ -41,6 +41,8 @@ class IdColumn:
     valid: np.ndarray  # bool
     error: pd.Series  # object: the validator's message, None where valid or empty
     warning: pd.Series  # object
+    #: A valid old 15-digit number, checked as its 18-digit form.
+    upgraded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -132,20 +134,26 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
                 keys[(key, name)] = match_keys(sd.frame[name])
         for column in sd.spec.input_columns:
             if column.type == ID and column.key in sd.columns:
-                ids[(key, column.key)] = _check_ids(sd.frame[column.key], today)
+                ids[(key, column.key)] = _check_ids(sd.frame[column.key], today,
+                                                    basis.policy.normal_areas)
     households = cases = None
     hh = data.sheets.get("households")
+    # The computed columns see what was typed where the reader could not read it (a
+    # formula would, too): a note names such a cell instead of leaving it out.
     if hh is not None and "household_no" in hh.columns:
         spending, visits = data.sheets.get("spending"), data.sheets.get("visits")
         households = derive_households(
-            hh.frame, spending.frame if spending is not None else None,
+            hh.with_failures(), spending.with_failures() if spending is not None else None,
             visits.frame if visits is not None else None,
             policy=basis.policy, check_date=basis.check_date,
+            places={key: place(sd) for key, sd in (("households", hh), ("spending", spending))
+                    if sd is not None},
         )
     cs = data.sheets.get("cases")
     judged = None
     if cs is not None:
-        cases = derive_cases(cs.frame, policy=basis.policy, check_date=basis.check_date)
+        cases = derive_cases(cs.with_failures(), policy=basis.policy, check_date=basis.check_date,
+                             place=place(cs))
         spending = data.sheets.get("spending")
         if (hh is not None and spending is not None and len(cs.frame)
                 and ("households", "household_no") in keys and ("spending", "household_no") in keys):
@@ -160,6 +168,11 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
         households=households, cases=cases, judged=judged,
         sheet_rank=MappingProxyType({name: i for i, name in enumerate(data.sheet_names)}),
     )
+
+
+def place(sd: SheetData) -> Place:
+    """Where a read sheet's rows and columns are, to name cells in derive's notes."""
+    return Place(sd.name, sd.frame.index.to_numpy(dtype=np.int64), dict(sd.columns))
 
 
 def finish(context: Context, issues: list[Issue]) -> CheckedWorkbook:
@@ -192,16 +205,18 @@ def decide_basis(data: WorkbookData, policy: Policy | None) -> Basis:
     return Basis(rules_policy, check_date, source, own, error, bad)
 
 
-def _check_ids(values: pd.Series, today: dt.date) -> IdColumn:
+def _check_ids(values: pd.Series, today: dt.date, normal_areas: tuple[str, ...] = ()) -> IdColumn:
     present = values.notna().to_numpy(dtype=bool)
     normalized = pd.Series(None, index=values.index, dtype=object)
     error = pd.Series(None, index=values.index, dtype=object)
     warning = pd.Series(None, index=values.index, dtype=object)
     valid = np.zeros(len(values), dtype=bool)
+    upgraded = np.zeros(len(values), dtype=bool)
     if present.any():
-        checked = validate_ids(values[present].astype(object), today=today)
+        checked = validate_ids(values[present].astype(object), today=today, normal_areas=normal_areas)
         normalized[present] = checked["normalized"].to_numpy()
         error[present] = checked["error"].to_numpy()
         warning[present] = checked["warning"].to_numpy()
         valid[present] = checked["valid"].to_numpy(dtype=bool)
-    return IdColumn(normalized, valid, error, warning)
+        upgraded[present] = checked["upgraded"].to_numpy(dtype=bool)
+    return IdColumn(normalized, valid, error, warning, upgraded & valid)

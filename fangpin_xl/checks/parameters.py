@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..derive import default_check_date
 from ..issues import Issue, issue
 from ..policy import policy_differences, policy_rows
-from ..schema import CHECK_DATE_KEY
+from ..schema import CHECK_DATE_KEY, POLICY_SHEET
 from ..text import cell_text, split_cell
 from .context import Context
 from .registry import check
@@ -32,6 +33,8 @@ def policy_mismatch(ctx: Context) -> list[Issue]:
     labels = {key: label for key, label, _ in policy_rows(county)}
     out = []
     for key, label, expected, found in policy_differences(county, values):
+        if key == "county" and not county.given("county"):
+            continue  # judged by the built-in parameters of a year: no county name to compare
         cell, row = _cell(ctx, key)
         shown = cell_text(found)
         out.append(issue(
@@ -40,6 +43,39 @@ def policy_mismatch(ctx: Context) -> list[Issue]:
             "：乡镇请勿修改参数表，请改回或使用县里下发的最新模板。",
         ))
     return out
+
+
+@check("check_date_mismatch")
+def check_date_mismatch(ctx: Context) -> list[Issue]:
+    """A 核查基准日 other than the county's (31 December of its year), when the county's policy
+    was given: the workbook's spending windows and days left are then not the county's."""
+    county = ctx.county_policy
+    if county is None or ctx.basis.bad_check_date is not None or not ctx.data.policy_values:
+        return []
+    if CHECK_DATE_KEY not in ctx.data.policy_values:
+        return []
+    expected = default_check_date(county)
+    if ctx.check_date == expected:
+        return []
+    cell, row = _cell(ctx, CHECK_DATE_KEY)
+    return [issue(
+        "check_date_mismatch", ctx.file, ctx.policy_sheet, cell, row, "核查基准日", ctx.check_date.isoformat(),
+        f"核查基准日为 {ctx.check_date.isoformat()}，全县为 {expected.isoformat()}：近12月支出、剩余工作日按本表日期"
+        "计算，与全县汇总不一致；如无特别安排，请改回全县的核查基准日。",
+    )]
+
+
+@check("policy_missing")
+def policy_missing(ctx: Context) -> list[Issue]:
+    """No county policy given and no 参数 sheet: the built-in parameters were used (a 参数
+    sheet that cannot be read is ``policy_invalid`` / ``policy_header_missing`` instead)."""
+    if ctx.county_policy is not None or ctx.data.policy_values is not None:
+        return []
+    return [issue(
+        "policy_missing", ctx.file, message=(
+            f"工作簿没有“{POLICY_SHEET}”表，也没有指定本县参数，无法确定年度和标准（已暂按内置的 "
+            f"{ctx.policy.year} 年参数核查，结果仅供参考）：请使用县里下发的模板，或用 --policy 指定本县参数文件。"),
+    )]
 
 
 @check("check_date_invalid")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..columns import as_text
+from ..formulas import BAD_FORMAT
 from ..issues import Issue, issue
 from ..workbook.headers import copy_of_sheet
 from .context import Context
@@ -78,10 +79,14 @@ def status_mismatch(ctx: Context) -> list[Issue]:
         return []
     recorded = as_text(households.frame, "recorded_status")
     status = derived["status"].astype(str)
-    wrong = ((recorded != "") & (status != "") & (recorded != status)).to_numpy()
+    # A note ("资料不全：G5 户类型为空") counts as its category; a cell the rules cannot read
+    # (数据格式有误) proves nothing either way and is reported where it stands.
+    category = status.str.split("：", n=1).str[0]
+    wrong = ((recorded != "") & (status != "") & (category != BAD_FORMAT)
+             & (recorded != category)).to_numpy()
     reasons = derived["reasons"]
     return row_issues(
         ctx, households, wrong, "status_mismatch", "recorded_status",
-        lambda rows: ("登记资格为“" + recorded.loc[rows] + "”，按规则判定为“" + status.loc[rows]
+        lambda rows: ("登记资格为“" + recorded.loc[rows] + "”，按规则判定为“" + category.loc[rows]
                       + "”（" + reasons.loc[rows].astype(str) + "）：请核对收入和支出数据，或更正登记资格。"),
     )

@@ -24,6 +24,7 @@ import pandas as pd
 import xlwings as xw
 
 from ..checks import CheckedWorkbook, check_workbook
+from ..derive import shown_cases, shown_households
 from ..errors import FangpinError
 from ..formulas import FIRST_DATA_ROW, case_formulas, household_formulas, param_name
 from ..issues import ERROR, ISSUE_HEADERS, WARNING, Issue, count_by_severity
@@ -188,7 +189,9 @@ def refresh_computed(book: Any) -> dict[str, int]:
     if template:
         sizes = {spec.key: _data_rows(checked, spec.key) for spec in SHEETS}
         factories = {HOUSEHOLDS.key: household_formulas(sizes), CASES.key: case_formulas(sizes)}
-    for spec, derived in ((HOUSEHOLDS, checked.households), (CASES, checked.cases)):
+    shown = (None if checked.households is None else shown_households(checked.households),
+             None if checked.cases is None else shown_cases(checked.cases))
+    for spec, derived in zip((HOUSEHOLDS, CASES), shown, strict=True):
         sd = checked.sheet(spec.key)
         if sd is None or derived is None or not len(sd.frame):
             continue

@@ -57,7 +57,7 @@ def write_facts(wb: Workbook, formats: Formats, name: str, title: str,
 
 
 def write_table(wb: Workbook, formats: Formats, spec: Sheet, frame: pd.DataFrame, title: str) -> None:
-    """One report table (a title, the headers, the rows) printed landscape on A4 with the header
+    """One report table (a title, the headers, the rows) printed on A4 (``page_setup``) with the header
     row repeated; text cells pass through ``text.redact`` (no ID or mobile number in full)."""
     frame = frame.copy()
     for column in spec.columns:
@@ -65,8 +65,6 @@ def write_table(wb: Workbook, formats: Formats, spec: Sheet, frame: pd.DataFrame
             frame[column.key] = frame[column.key].map(lambda v: redact(v) if isinstance(v, str) else v)
     write_data_sheet(wb, spec, frame, title=title, formats=formats, table_name=spec.key,
                      input_notes=False)
-    ws = wb.get_worksheet_by_name(spec.name)
-    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def render_pdf(workbook: Path, pdf: Path) -> Path | None:

@@ -59,9 +59,13 @@ from ..text import shown_path
 from ..workbook.write import (
     HEADER_ROWS,
     MAX_DATA_ROWS,
+    POLICY_WIDTHS,
     add_streamed_table,
     excel_serials,
     new_workbook,
+    page_setup,
+    policy_sheet,
+    wrapped_height,
 )
 from .model import (
     ACCOUNTED,
@@ -438,6 +442,7 @@ class _Book:
         for i, col in enumerate(columns):
             ws.write_string(1, i, col.header, self.header)
         ws.freeze_panes(HEADER_ROWS, 0)
+        page_setup(ws, [c.width for c in columns], last_row=HEADER_ROWS + rows_here - 1)
         return ws
 
     def close(self) -> None:
@@ -535,7 +540,11 @@ def _write_summary(book: _Book, ws, result: MergeResult, table: Table) -> None:
         chart.set_legend({"position": "top"})
         chart.set_size({"width": max(720, 40 * n), "height": 360})
         ws.insert_chart(xl_rowcol_to_cell(row, 0), chart)
+        # The chart on a page of its own, never split over two.
+        ws.set_h_pagebreaks([row])
+        row += 20
     ws.freeze_panes(HEADER_ROWS, 1)
+    page_setup(ws, [c.width for c in SUMMARY_COLUMNS], last_row=row, signature=True)
 
 
 def _write_policy(book: _Book, result: MergeResult) -> None:
@@ -544,32 +553,29 @@ def _write_policy(book: _Book, result: MergeResult) -> None:
     from ..policy import policy_rows
 
     assert result.policy is not None
-    ws = book.wb.add_worksheet(POLICY_SHEET)
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, 2, 32)
     dates = result.check_dates
     basis = (f"各乡镇工作簿的核查基准日为 {dates[0].isoformat()}" if len(dates) == 1 else
              f"各乡镇工作簿的核查基准日不同（{'、'.join(d.isoformat() for d in sorted(dates))}），取最晚的一个"
              if dates else f"乡镇工作簿没有核查基准日，取 {result.year} 年 12 月 31 日")
-    ws.write_string(0, 0, f"参数（汇总时的全县参数；{basis}）", book.title)
-    for i, text in enumerate(("键", "参数", "值")):
-        ws.write_string(1, i, text, book.header)
+    entries = [*policy_rows(result.policy), (CHECK_DATE_KEY, "核查基准日", result.check_date)]
+    wrap = book.wb.add_format({"text_wrap": True, "valign": "top"})
+    ws = policy_sheet(book.wb, POLICY_SHEET, f"参数（汇总时的全县参数；{basis}）", len(entries),
+                      title_format=book.title, header_format=book.header, wrap_format=wrap)
     row = HEADER_ROWS
-    for key, label, value in [*policy_rows(result.policy), (CHECK_DATE_KEY, "核查基准日", result.check_date)]:
+    for key, label, value in entries:
         ws.write_string(row, 0, key)
         ws.write_string(row, 1, label)
         if isinstance(value, dt.date):
             ws.write_datetime(row, 2, dt.datetime(value.year, value.month, value.day),
                               book.formats[DATE_KIND])
         elif isinstance(value, str):
-            ws.write_string(row, 2, value)
+            ws.write_string(row, 2, value, wrap)
+            ws.set_row(row, wrapped_height(value, POLICY_WIDTHS[1]))
         elif isinstance(value, bool):
             ws.write_boolean(row, 2, value)
         elif value is not None:
             ws.write_number(row, 2, float(value))
         row += 1
-    ws.freeze_panes(HEADER_ROWS, 0)
 
 
 def summary_facts(result: MergeResult) -> list[tuple[str, str]]:

@@ -113,6 +113,9 @@ def merge_workbooks(
     if not found:
         listed = "；".join(f"{shown_path(s.path.name)}（{s.reason}）" for s in skipped[:10])
         raise InputError("没有找到可汇总的工作簿（.xlsx、.xlsm、.xls）" + (f"：{listed}" if listed else "。"))
+    county_policy = _identity_from_townships(county_policy, found)
+    county_policy.require("year", "county", where="或使用带“参数”表的乡镇工作簿")
+    county_policy.income_threshold()
 
     with scratch_folder() as spill:
         tasks = [Task(i, path, spill, county_policy, check_policy, today) for i, path in enumerate(found)]
@@ -182,12 +185,54 @@ def _check_outputs(output: Path, sqlite: Path | None) -> None:
 def _policies(policy, year) -> tuple[Policy, Policy | None]:
     """(the county policy, the policy validation uses: None for each workbook's own)."""
     if isinstance(policy, Policy):
-        county = policy if year is None else dataclasses.replace(policy, year=int(year))
-        county.income_threshold()
+        county = policy if year is None else dataclasses.replace(
+            policy, year=int(year), set_keys=policy.set_keys | {"year"})
+        if year is None and not county.given("year"):
+            # A Policy object handed over by a program is its own statement of year and county.
+            county = dataclasses.replace(county, set_keys=county.set_keys | {"year", "county"})
         return county, county
     county = load_policy(policy, year=year)
-    county.income_threshold()
     return county, (county if policy is not None or year is not None else None)
+
+
+def _identity_from_townships(county: Policy, found: list[Path]) -> Policy:
+    """Where the county gave no year or name: the 参数 sheet most townships carry (its year,
+    county and, when no county file was given, its parameters)."""
+    if county.given("year") and county.given("county"):
+        return county
+    from ..policy import policy_from_values
+    from ..workbook.read import read_policy_values
+
+    sheets: dict[tuple[str, str], dict] = {}
+    counts: collections.Counter = collections.Counter()
+    for path in found:
+        try:
+            values = read_policy_values(path) or {}
+        except FangpinError:
+            continue
+        pair = (str(values.get("county") or "").strip(), str(values.get("year") or "").strip())
+        if any(pair):
+            counts[pair] += 1
+            sheets.setdefault(pair, values)
+    if not counts:
+        return county
+    pair = counts.most_common(1)[0][0]
+    if not county.set_keys:  # no county file and no --year: the townships' own parameters
+        try:
+            return policy_from_values(sheets[pair], source="乡镇工作簿的参数表")
+        except FangpinError:
+            pass
+    changes: dict = {}
+    if pair[0] and not county.given("county"):
+        changes["county"] = pair[0]
+    if pair[1] and not county.given("year"):
+        try:
+            changes["year"] = int(float(pair[1]))
+        except ValueError:
+            pass
+    if not changes:
+        return county
+    return dataclasses.replace(county, **changes, set_keys=county.set_keys | set(changes))
 
 
 def _run(tasks: list[Task], jobs: int | None, progress: Progress | None) -> list[Outcome]:

@@ -30,12 +30,23 @@ import pandas as pd
 from .. import followup
 from ..checks import CheckedWorkbook, check_workbook, occurrences
 from ..columns import as_dates, as_text, day_text, excel_numbers
+from ..derive import default_check_date, shown_cases, shown_households
 from ..errors import FangpinError
 from ..issues import CODES, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
 from ..rules import STATUS_ELIGIBLE
-from ..schema import CASE_STAGES, SHEETS, SHEETS_BY_KEY, TEXT_TYPES, YESNO, Sheet
+from ..schema import (
+    CASE_STAGES,
+    CHECK_DATE_KEY,
+    ID,
+    SHEETS,
+    SHEETS_BY_KEY,
+    TEXT_TYPES,
+    YESNO,
+    Sheet,
+)
 from ..text import cell_text, redact, text_mask
+from ..workbook.discover import open_in_office
 from ..workbook.read import SheetData, read_workbook
 from ..workdays import workdays_between_series
 from .model import (
@@ -183,7 +194,7 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
     report = outcome.report
     data = checked.data
     report.status = MERGED
-    outcome.issues = list(checked.issues)
+    outcome.issues = [*open_in_office(task.path), *checked.issues]
     outcome.sheet_names = list(data.sheet_names)
     report.township = township_of(checked)
     report.check_date = checked.check_date
@@ -213,15 +224,15 @@ def prepare(task: Task, checked: CheckedWorkbook, outcome: Outcome) -> None:
     outcome.rejected += [(name, row.row, "", "", REASON_OTHER_SHEET.format(sheet=name), redact(row.content))
                          for name, row in others]
 
-    # Computed columns, as values: what the checks derived.
+    # Computed columns, as values: what the checks derived (a note where a cell could not be read).
     if "households" in taken and checked.households is not None:
         hh = taken["households"]
-        derived = checked.households.loc[hh.index]
+        derived = shown_households(checked.households.loc[hh.index])
         for column in SHEETS_BY_KEY["households"].computed_columns:
             hh[column.key] = derived[column.key].to_numpy()
     if "cases" in taken and checked.cases is not None:
         cs = taken["cases"]
-        derived = checked.cases.loc[cs.index]
+        derived = shown_cases(checked.cases.loc[cs.index])
         cs["deadline"] = derived["deadline"].to_numpy()
         cs["days_left"] = derived["days_left"].astype("float64").to_numpy()
 
@@ -324,7 +335,12 @@ def compare_policy(report: FileReport, values, county: Policy) -> None:
         report.policy_year = int(float(year)) if year not in (None, "") else None
     except (TypeError, ValueError):
         report.policy_year = None
-    diffs = policy_differences(county, values)
+    diffs = [d for d in policy_differences(county, values) if d[0] != "county" or county.given("county")]
+    # A township's own 核查基准日 moves its spending windows and days left off the county's.
+    expected_date = default_check_date(county)
+    found_date = values.get(CHECK_DATE_KEY)
+    if isinstance(found_date, dt.date) and found_date != expected_date:
+        diffs.append((CHECK_DATE_KEY, "核查基准日", expected_date, found_date))
     report.policy_matches = not diffs
     report.policy_differences = [
         f"{label}：{cell_text(found) or '（空）'}（全县 {cell_text(expected)}）"
@@ -355,36 +371,25 @@ def rejected_rows(sd: SheetData, frame: pd.DataFrame, reasons: np.ndarray) -> li
 
 def restore_failures(sd: SheetData, frame: pd.DataFrame) -> pd.DataFrame:
     """Put back, as text, what a township typed where the reader found no value of the type."""
-    frame = frame.copy()
-    if not sd.failures or not len(frame):
-        return frame
-    present = set(frame.index)
-    computed = {c.key for c in sd.spec.computed_columns}
-    by_key: dict[str, list] = {}
-    for change in sd.failures:
-        if change.row in present and change.key in frame.columns and change.key not in computed:
-            by_key.setdefault(change.key, []).append(change)
-    for key, changes in by_key.items():
-        values = frame[key].astype(object)
-        values = values.where(values.notna(), None)
-        for change in changes:
-            original = change.original
-            values.at[change.row] = original if isinstance(original, str) else cell_text(original)
-        frame[key] = values
-    return frame
+    return sd.with_failures(frame)
 
 
 def normalise(spec: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as str / None, extras as values xlsxwriter writes as they are."""
+    """Text columns as str / None, extras as values xlsxwriter writes as they are; an ID
+    number's check character x as X (the county workbook and the history store it so)."""
     out = {}
     for column in spec.columns:
         values = frame[column.key]
         if column.type in TEXT_TYPES or column.type == YESNO:
             arr = values.to_numpy(dtype=object, copy=True)
             missing = pd.isna(arr)
-            other = ~missing & ~text_mask(values)
+            text = ~missing & text_mask(values)
+            other = ~missing & ~text
             if other.any():
                 arr[other] = [cell_text(v) for v in arr[other]]
+            if column.type == ID and text.any():
+                arr[text] = pd.Series(arr[text], dtype=object).str.replace(
+                    r"[xｘ](\s*)$", r"X\1", regex=True).to_numpy(dtype=object)
             arr[missing] = None
             out[column.key] = arr
         else:

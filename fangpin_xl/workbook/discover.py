@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..issues import Issue, issue
 from ..text import shown_path
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -134,3 +135,57 @@ def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
         else:
             consider(path, named=True)
     return found, skipped
+
+
+def lock_file(workbook: Path) -> Path | None:
+    """The owner file Excel or WPS keeps beside a workbook while it is open (~$名称.xlsx), if any.
+
+    Excel names it ~$ + the name, or replaces the first two characters of a long name.
+    """
+    for name in (LOCK_PREFIX + workbook.name, LOCK_PREFIX + workbook.name[2:]):
+        candidate = workbook.with_name(name)
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+def lock_owner(lock: Path) -> str:
+    """The user name an owner file holds ("" when it cannot be read).
+
+    Byte 0 is the length of the name in the system's code page that follows; from byte 54 the
+    same name may follow in UTF-16 (a count, a zero byte, then the characters).
+    """
+    try:
+        data = lock.read_bytes()[:512]
+    except OSError:
+        return ""
+    if len(data) > 56 and data[54] and data[55] == 0 and len(data) >= 56 + 2 * data[54]:
+        name = data[56:56 + 2 * data[54]].decode("utf-16-le", errors="ignore")
+    elif data:
+        raw = data[1:1 + data[0]]
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                name = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            name = ""
+    else:
+        name = ""
+    return name.strip(" \x00")
+
+
+def open_in_office(path: Path) -> list[Issue]:
+    """A warning when an owner file beside the workbook says someone has it open."""
+    lock = lock_file(path)
+    if lock is None:
+        return []
+    owner = lock_owner(lock)
+    who = f"正被“{owner}”" if owner else "正被人"
+    return [issue("file_open", shown_path(path.name), message=(
+        f"{shown_path(path.name)} {who}在 Excel 或 WPS 中打开（旁边有临时锁定文件 {shown_path(lock.name)}）："
+        "校验的是最后一次保存的内容，请保存并关闭后再校验。"))]

@@ -6,7 +6,11 @@
   as 公示 over 开始/结束) is matched as parent+child and as child;
 * a header cell matches a column's name or synonym after NFKC (full-width →
   half-width), with whitespace and "*" removed and a unit in brackets after
-  it ignored ("金额(元)").
+  it ignored ("金额(元)");
+* failing that, by its loose form (``loose_header``): every bracketed part and
+  the filler words 家庭 / 年 / 是否 / 享受 dropped, so the national system's
+  家庭年人均纯收入 is 人均纯收入 and 是否享受低保 is 低保 — where that form
+  names one column of the sheet only.
 """
 
 from __future__ import annotations
@@ -60,6 +64,19 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[\s*]+", "", text)
 
 
+#: Words a header may carry or leave out without naming another column.
+_FILLER = ("家庭", "是否", "享受", "年")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+
+
+def loose_header(text: str) -> str:
+    """``normalise_header`` without bracketed parts (units) and filler words."""
+    text = _BRACKETED.sub("", normalise_header(text))
+    for word in _FILLER:
+        text = text.replace(word, "")
+    return text
+
+
 @dataclass
 class Header:
     first: int  # relative row of the (first) header row
@@ -71,13 +88,20 @@ class Header:
 
 
 class Matcher:
-    def __init__(self, spec: Sheet):
+    def __init__(self, spec: Sheet, columns=None):
+        columns = spec.columns if columns is None else columns
         self.lookup: dict[str, tuple[str, bool]] = {}
-        for col in spec.columns:
+        for col in columns:
             self.lookup.setdefault(normalise_header(col.header), (col.key, True))
-        for col in spec.columns:
+        for col in columns:
             for syn in col.synonyms:
                 self.lookup.setdefault(normalise_header(syn), (col.key, False))
+        loose: dict[str, set[str]] = {}
+        for col in columns:
+            for name in col.names:
+                loose.setdefault(loose_header(name), set()).add(col.key)
+        # Only a loose form that names one column: never a guess between two.
+        self.loose = {text: next(iter(keys)) for text, keys in loose.items() if len(keys) == 1 and text}
 
     def resolve(self, text: str) -> tuple[str, bool] | None:
         if not text:
@@ -86,6 +110,10 @@ class Matcher:
         if hit is None and text.endswith(")"):
             # "金额(元)", "家庭人口(人)": a unit after the name.
             hit = self.lookup.get(re.sub(r"\([^()]*\)$", "", text))
+        if hit is None:
+            key = self.loose.get(loose_header(text))
+            if key is not None:
+                hit = (key, False)
         return hit
 
     def match(self, candidates: list[list[str]]) -> tuple[dict[int, str], dict[int, str]]:

@@ -17,7 +17,12 @@ What a sheet becomes (:class:`SheetData`):
   value is ``columns[key] + str(row)``.
 * ``changes`` / ``failures`` — cells read differently from how they were
   typed ("5,000元" → 5000), and cells that could not be read as their type
-  (the frame holds NA; the caller reports 类型不符 with the original).
+  (the frame holds NA; the caller reports 类型不符 with the original). Input
+  columns only: a computed column is what its formula (or a program) put
+  there, not what anyone typed.
+* ``shown`` — the computed columns as the file shows them (the cached values
+  of their formulas, as read: numbers, dates, text, None where blank), so
+  validate can compare what the sheet displays with what the rules give.
 
 How a sheet is read, once found:
 
@@ -118,11 +123,33 @@ class SheetData:
     header_rows: int = 1
     #: key or extra header → the header text as it stands in the sheet.
     headers: dict[str, str] = field(default_factory=dict)
+    #: Computed column key → its cells as the file shows them (object, None where blank).
+    shown: dict[str, pd.Series] = field(default_factory=dict)
 
     def cell(self, key: str, row: int) -> str:
         """A1 address of column ``key`` in Excel row ``row`` ("" if the column is absent)."""
         letter = self.columns.get(key)
         return f"{letter}{row}" if letter else ""
+
+    def with_failures(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``frame`` (default: the whole sheet) with what was typed put back, as text, where
+        the reader found no value of the column's type (a formula sees that text too)."""
+        frame = (self.frame if frame is None else frame).copy()
+        if not self.failures or not len(frame):
+            return frame
+        present = set(frame.index)
+        by_key: dict[str, list[Change]] = {}
+        for change in self.failures:
+            if change.row in present and change.key in frame.columns:
+                by_key.setdefault(change.key, []).append(change)
+        for key, changes in by_key.items():
+            values = frame[key].astype(object)
+            values = values.where(values.notna(), None)
+            for change in changes:
+                original = change.original
+                values.at[change.row] = original if isinstance(original, str) else cell_text(original)
+            frame[key] = values
+        return frame
 
 
 class OtherRow(NamedTuple):
@@ -467,6 +494,7 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
     headers: dict[str, str] = {}
     changes: list[Change] = []
     failures: list[Change] = []
+    shown: dict[str, pd.Series] = {}
     for col in spec.columns:
         position = found_by_key.get(col.key)
         if position is None:
@@ -477,8 +505,13 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
         headers[col.key] = header.names[position]
         result = coerced[position]
         data[col.key] = _take(result.values, positions)
-        if col.key not in computed:
-            # A computed column holds what its formula shows (未回访, 超出日历范围), nothing entered.
+        if col.key in computed:
+            # A computed column holds what its formula shows (未回访, 超出日历范围, a note), nothing
+            # entered: kept as shown for display_mismatch, never coerced.
+            cells = block[positions, position].copy() if len(block) else np.empty(0, dtype=object)
+            cells[result.empty.to_numpy(dtype=bool)[positions]] = None
+            shown[col.key] = pd.Series(cells, index=index, dtype=object)
+        else:
             _collect(result, block[:, position], keep, col, letter, first_excel_row, changes, failures)
     extras: list[str] = []
     for c, text in extra_cols:
@@ -518,7 +551,7 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
     data_sheet = SheetData(
         spec=spec, name=name, header_row=header_row, frame=frame, columns=columns,
         extras=extras, changes=changes, rows_read=len(positions), failures=failures,
-        header_rows=header.height, headers=headers,
+        header_rows=header.height, headers=headers, shown=shown,
     )
     return data_sheet, issues
 

@@ -43,7 +43,7 @@ from ..schema import (
     Column,
     Sheet,
 )
-from ..text import cell_text, text_mask
+from ..text import cell_text, display_width, text_mask
 from .made import MARK
 
 #: Excel's row limit, and the data rows a sheet with a title and a header row can hold.
@@ -59,6 +59,14 @@ _NS_PER_DAY = 86_400 * 10**9
 TABLE_STYLE = "Table Style Light 9"
 #: A4 in xlsxwriter's paper numbering.
 PAPER_A4 = 9
+#: The smallest print scale (percent): 11-point text stays at 6 points or more.
+MIN_PRINT_SCALE = 55
+#: Side margins (inches) and the printable width of A4 in pixels (96 dpi) between them.
+SIDE_MARGIN = 0.3
+PRINT_WIDTH_PX = {False: int((8.27 - 2 * SIDE_MARGIN) * 96), True: int((11.69 - 2 * SIDE_MARGIN) * 96)}
+#: The lines a form is signed on, and the page number, in the printed footer.
+SIGNATURE = "填报单位：____________　填报人：__________　审核人：__________　日期：__________"
+PAGE_NUMBER = "第 &P 页，共 &N 页"
 
 FormulaFactory = Callable[[int], str]
 
@@ -244,13 +252,16 @@ def column_values(column: Column, values: pd.Series) -> list:
 #: What each computed column shows (``Column.computed`` → Chinese), for header notes.
 COMPUTED_NOTES: dict[str, str] = {
     **{f"spending:{kind}": f"支出表中本户“{kind}”支出在统计期内（核查基准日前若干个月，见参数表）的合计（元）。"
+       "该户该类支出有日期或金额填成了文字、或有金额没填日期时，不计合计，显示"
+       "“数据格式有误：…”或“资料不全：…”并指出是哪个单元格。"
        for kind in SPENDING_KINDS},
-    "status": "按参数表的收入标准和支出标准判定：符合 / 不符合 / 资料不全。",
+    "status": "按参数表的收入标准和支出标准判定：符合 / 不符合。户类型、收入没填时显示“资料不全：…”，"
+              "收入或支出的日期、金额填成了文字时显示“数据格式有误：…”，并指出是哪个单元格。",
     "met": "满足的条件：收入（或收入免核）和达到标准的支出类别。",
     "last_visit": "帮扶表中本户最近一次回访日期；没有回访记录的显示“未回访”。",
     "visit_due": "最近回访所在季度（参数表的回访周期）的下一季度最后一天；从未回访的，按纳入监测日期计算。"
                  "已逾期的户（风险已消除的除外）标红。",
-    "deadline": "发现日期加救助程序时限（按参数表的时限单位和日历表计算）。",
+    "deadline": "发现日期加救助程序时限（按参数表的时限单位和日历表计算）。发现日期没填或填成文字时显示原因。",
     "days_left": "核查基准日到办结时限的剩余工作日，负数为已超期；已支付、已终止的案件不显示。",
 }
 
@@ -272,13 +283,14 @@ def header_note(column: Column) -> str:
         if "文本格式" not in column.note:
             lines.append("本列为文本格式。")
         lines.append("直接输入号码，不要输入成数字"
-                     + ("（否则 18 位号码的后几位会变成 0）。" if column.type == ID else "。"))
+                     + ("（否则 18 位号码的后几位会变成 0）" if column.type == ID else "")
+                     + "；存成数字时单元格变红。")
     elif column.type == DATE and column.computed is None:
-        lines.append("日期，如 2020-08-25。")
+        lines.append("日期，如 2020-08-25。填成文字时单元格变红。")
     elif column.type == MONEY and column.computed is None:
-        lines.append("数字（元），不要加“元”等文字。")
+        lines.append("数字（元），不要加“元”等文字。填成文字时单元格变红。")
     elif column.type == INTEGER and column.computed is None:
-        lines.append("整数。")
+        lines.append("整数。填成文字时单元格变红。")
     return "\n".join(lines)
 
 
@@ -295,6 +307,8 @@ def write_data_sheet(
     protect_header: bool = False,
     sheet_name: str | None = None,
     input_notes: bool = True,
+    guard_inputs: bool = False,
+    signature: bool = False,
 ) -> int:
     """Write one data sheet laid out as docs/WORKBOOK-LAYOUT.md says; return the data rows written.
 
@@ -309,7 +323,11 @@ def write_data_sheet(
     sheet except the input columns' cells. ``sheet_name`` defaults to the
     schema name (the merge passes continuation names). ``input_notes=False``
     (a report, nothing to fill in) comments only the headers whose column has
-    a note, with that note.
+    a note, with that note. ``guard_inputs`` (a form people fill in) adds
+    ``input_guards``: data validation of date and number columns and a red
+    mark on a cell holding text where a number or date belongs. The sheet
+    prints the title, the headers and the rows of ``frame`` (``page_setup``),
+    with the signature lines of a form when ``signature``.
     """
     frame = pd.DataFrame() if frame is None else frame
     formula_columns = dict(formula_columns or {})
@@ -395,6 +413,8 @@ def write_data_sheet(
                 "error_title": "请从下拉列表选择",
                 "error_message": f"“{column.header}”可选：" + "、".join(column.choices),
             })
+    if guard_inputs:
+        input_guards(ws, columns, first, last, formats)
     for i, column in enumerate(columns):
         if column.key == "days_left" and column.computed is not None:
             ws.conditional_format(first, i, last, i, {
@@ -410,16 +430,147 @@ def write_data_sheet(
         ws.ignore_errors({"number_stored_as_text": " ".join(text_ranges)})
 
     ws.freeze_panes(HEADER_ROWS, 0)
-    ws.set_landscape()
-    ws.set_paper(PAPER_A4)
-    ws.repeat_rows(1)
-    ws.fit_to_pages(1, 0)
+    page_setup(ws, [c.width for c in columns], last_row=HEADER_ROWS + n - 1, signature=signature)
     if protect_header:
         ws.protect("", {
             "autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
             "insert_rows": True, "delete_rows": True,
         })
     return n
+
+
+def column_pixels(widths) -> int:
+    """The width in pixels Excel gives columns of these character widths (Calibri 11)."""
+    return sum(int(float(w) * 7 + 0.5) + 5 for w in widths)
+
+
+def print_plan(widths) -> tuple[bool, int | None]:
+    """(landscape, fixed scale): portrait when the columns fit it at 100 %; fit to one page
+    wide (scale None) when that keeps ``MIN_PRINT_SCALE``; else ``MIN_PRINT_SCALE`` itself."""
+    pixels = column_pixels(widths)
+    landscape = pixels > PRINT_WIDTH_PX[False]
+    fits = pixels * MIN_PRINT_SCALE / 100 <= PRINT_WIDTH_PX[landscape]
+    return landscape, None if fits else MIN_PRINT_SCALE
+
+
+def footer_text(signature: bool) -> str:
+    """The printed footer: page numbers, and the signature lines on a form."""
+    return f"&L{SIGNATURE}&R{PAGE_NUMBER}" if signature else f"&C{PAGE_NUMBER}"
+
+
+HEADER_TEXT = "&L&A"
+
+
+def wrapped_height(text: str, width: float) -> float:
+    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide."""
+    # A CJK character takes a little more than two character widths in print.
+    lines = max(1, -(-display_width(text) // max(1, int(width * 0.8))))
+    return 17.0 * lines
+
+
+def page_setup(ws: Worksheet, widths, *, last_row: int, first_col: int = 0, title_rows: int = HEADER_ROWS,
+               signature: bool = False, last_col: int | None = None) -> None:
+    """Print setup of a sheet: A4, landscape where the columns are wider than portrait,
+    fit to one page wide (never below ``MIN_PRINT_SCALE``; wider sheets print at that
+    scale with the first column repeated), rows 1..``title_rows`` on every page, the
+    sheet name above and page numbers (and the signature lines of a form) below;
+    printed: the title rows and the rows down to ``last_row`` (0-based), nothing else.
+    """
+    landscape, scale = print_plan(widths)
+    ws.set_paper(PAPER_A4)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN, top=0.6, bottom=0.7)
+    last = first_col + len(widths) - 1 if last_col is None else last_col
+    ws.print_area(0, first_col, max(last_row, title_rows - 1), last)
+    if title_rows:
+        ws.repeat_rows(0, title_rows - 1)
+    if scale is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(scale)
+        ws.repeat_columns(first_col)
+        ws.print_across()
+    ws.set_header(HEADER_TEXT, {"margin": 0.3})
+    ws.set_footer(footer_text(signature), {"margin": 0.3})
+
+
+#: The 参数 sheet's header row, and the widths of its printed columns (参数, 值): the key column
+#: (A) is for programs and is not printed.
+POLICY_HEADERS = ("键", "参数", "值")
+POLICY_WIDTHS = (36, 52)
+
+
+def policy_sheet(wb: Workbook, name: str, title: str, rows: int, *, title_format: Format,
+                 header_format: Format, wrap_format: Format | None) -> Worksheet:
+    """The 参数 sheet's frame (columns, title over the printed columns, headers, print setup)
+    for ``rows`` entries; the caller writes the entries from row ``HEADER_ROWS`` on."""
+    ws = wb.add_worksheet(name)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, POLICY_WIDTHS[0])
+    ws.set_column(2, 2, POLICY_WIDTHS[1], wrap_format)
+    ws.merge_range(0, 1, 0, 2, title, title_format)
+    ws.write_row(1, 0, POLICY_HEADERS, header_format)
+    ws.freeze_panes(HEADER_ROWS, 0)
+    page_setup(ws, list(POLICY_WIDTHS), first_col=1, last_row=HEADER_ROWS + rows - 1)
+    return ws
+
+
+#: The dates a date cell accepts (data validation).
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+
+
+def guard_messages(column: Column) -> tuple[str, str] | None:
+    """(stop title, stop message) of a typed input column's data validation, None for text."""
+    if column.computed is not None:
+        return None
+    first, last = DATE_RANGE
+    if column.type in (DATE, MONTH):
+        return ("请输入日期", f"“{column.header}”请输入日期，如 2020-08-25（{first.year} 年至 {last.year} 年之间）；"
+                "不要输入“2020.8.25”“2020年8月25日”等文字。")
+    if column.type == MONEY:
+        return ("请输入数字", f"“{column.header}”请输入不小于 0 的数字（元），不要加“元”、逗号或其他文字。")
+    if column.type == INTEGER:
+        return ("请输入整数", f"“{column.header}”请输入不小于 0 的整数，不要加“人”或其他文字。")
+    return None
+
+
+def input_guards(ws: Worksheet, columns: tuple[Column, ...], first: int, last: int,
+                 formats: Formats) -> None:
+    """Input cells that guard themselves in Excel, WPS and LibreOffice.
+
+    Data validation stops a typed date outside ``DATE_RANGE`` (or text) in a
+    date column and a negative number (or text) in a money or integer column,
+    with a Chinese message. Validation does not see pasted values, so a
+    conditional format also marks red any such cell that holds text, and an
+    ID or phone cell that holds a number (Excel has dropped its last digits).
+    """
+    for i, column in enumerate(columns):
+        if column.computed is not None:
+            continue
+        messages = guard_messages(column)
+        cell = xl_rowcol_to_cell(first, i)
+        if messages is not None:
+            title, message = messages
+            if column.type in (DATE, MONTH):
+                rule: dict[str, Any] = {"validate": "date", "criteria": "between",
+                                        "minimum": DATE_RANGE[0], "maximum": DATE_RANGE[1]}
+            else:
+                rule = {"validate": "decimal" if column.type == MONEY else "integer",
+                        "criteria": ">=", "value": 0}
+            ws.data_validation(first, i, last, i, {
+                **rule, "error_type": "stop", "error_title": title, "error_message": message,
+            })
+            criteria = f'=AND(ISTEXT({cell}),TRIM({cell})<>"")'
+        elif column.type in (ID, PHONE):
+            criteria = f"=ISNUMBER({cell})"
+        else:
+            continue
+        ws.conditional_format(first, i, last, i, {
+            "type": "formula", "criteria": criteria, "format": formats.warning,
+        })
 
 
 def add_streamed_table(ws: Worksheet, header_row: int, last_row: int, headers: list[str],
