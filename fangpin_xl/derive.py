@@ -16,9 +16,13 @@ cell value:
   a number;
 * spending sums are rounded to the fen like ``ROUND(x, 2)`` (halves away
   from zero), so a sum of fen amounts lands exactly on a threshold;
-* the spending window is ``EDATE(核查基准日, −统计期) < 发生日期 <= 核查基准日``: an
-  event exactly 12 months before the check date is outside, one a day later is
-  inside, and one on the check date is inside;
+* the spending window is ``EDATE(核查基准日, −统计期) < 发生日期 <= 核查基准日`` by
+  whole days: an event exactly 12 months before the check date is outside, one a
+  day later is inside, and one on the check date is inside — whatever time of
+  day a 发生日期 carries (2020-12-31 15:30 pasted from a hospital system counts
+  on a check date of 2020-12-31; 2019-12-31 10:00 is still the excluded first
+  day). Dates are normalised to the day before they are compared, and the
+  formulas compare ``发生日期 >= EDATE(…)+1`` and ``发生日期 < INT(核查基准日)+1``;
 * last visit: the latest valid 回访日期 of the household; next visit due: the
   last day of the calendar period (of ``回访间隔`` months: the quarter) after the
   last visit's, or after the 纳入监测日期's when there was no visit
@@ -89,7 +93,8 @@ def default_check_date(policy: Policy) -> dt.date:
 
 
 def spending_window(check_date, policy: Policy) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(start, end): an event counts when start < date <= end (EDATE semantics)."""
+    """(start, end), both at midnight: an event counts when start < its day <= end (EDATE
+    semantics), its day being its date without the time of day (``Series.dt.normalize``)."""
     check = _check_timestamp(check_date)
     start = workdays.add_months(check.date(), -policy.spending_window_months)
     return pd.Timestamp(start), check
@@ -294,7 +299,7 @@ def spending_notes(keys: pd.Series, spending: pd.DataFrame | None, *, policy: Po
     start, end = spending_window(check_date, policy)
     dates = cell_kinds(_get(spending, "date"), dates=True)
     amounts = cell_kinds(_get(spending, "amount"))
-    when = excel_dates(_get(spending, "date")).to_numpy()
+    when = excel_dates(_get(spending, "date")).dt.normalize().to_numpy()
     inside = (when > start.to_datetime64()) & (when <= end.to_datetime64())
     codes = np.select(
         [dates == TEXT, (dates == BLANK) & (amounts != BLANK), (dates == NUMBER) & inside & (amounts == TEXT)],
@@ -347,7 +352,8 @@ def shown_households(derived: pd.DataFrame) -> pd.DataFrame:
 
 
 def spending_events(spending: pd.DataFrame | None, keys: pd.Series | None = None) -> pd.DataFrame:
-    """The usable rows of 支出 as events: key, kind, date (datetime64), amount (float).
+    """The usable rows of 支出 as events: key, kind, date (datetime64 at midnight: the
+    day, its time of day dropped, as every window compares days), amount (float).
 
     A row is used when it has a household key, a kind of ``KIND_FIELDS``, a
     date and an amount (text left in either counts as missing, as in the
@@ -355,7 +361,7 @@ def spending_events(spending: pd.DataFrame | None, keys: pd.Series | None = None
     has it already.
     """
     sp_keys = match_keys(_get(spending, "household_no")) if keys is None else keys
-    sp_dates = excel_dates(_get(spending, "date"))
+    sp_dates = excel_dates(_get(spending, "date")).dt.normalize()
     sp_amounts = excel_numbers(_get(spending, "amount"))
     sp_kinds = _get(spending, "kind")
     usable = (
@@ -398,8 +404,9 @@ def window_sums(events: pd.DataFrame, keys: pd.Series, kinds: pd.Series, starts:
                 ends: pd.Series) -> pd.Series:
     """For each query row: the spending of its household and kind with start < date <= end.
 
-    ``events`` is ``spending_events``; ``keys``, ``kinds``, ``starts`` and
-    ``ends`` are aligned query columns (the windows of relief cases, say).
+    ``events`` is ``spending_events`` (dates at midnight); ``keys``, ``kinds``, ``starts``
+    and ``ends`` are aligned query columns (the windows of relief cases, say), compared
+    by day: a time of day on them is dropped.
     Rounded to the fen; 0 where nothing falls in the window; NaN where the
     query's key, kind or either date is missing. A merge on (key, kind), so
     the work is the number of (query, event) pairs of the same household and
@@ -409,7 +416,7 @@ def window_sums(events: pd.DataFrame, keys: pd.Series, kinds: pd.Series, starts:
     queries = pd.DataFrame({
         "q": np.arange(len(index)), "key": keys.to_numpy(dtype=object),
         "kind": kinds.to_numpy(dtype=object),
-        "start": pd.to_datetime(starts).to_numpy(), "end": pd.to_datetime(ends).to_numpy(),
+        "start": _days(starts), "end": _days(ends),
     })
     valid = (queries["key"].notna() & queries["kind"].isin(list(KIND_FIELDS))
              & queries["start"].notna() & queries["end"].notna()).to_numpy()
@@ -421,6 +428,11 @@ def window_sums(events: pd.DataFrame, keys: pd.Series, kinds: pd.Series, starts:
     out = round_fen(out)
     out[~valid] = np.nan
     return pd.Series(out, index=index, dtype="float64")
+
+
+def _days(dates) -> np.ndarray:
+    """A column of dates as datetime64[ns] at midnight (NaT stays NaT)."""
+    return pd.to_datetime(pd.Series(dates)).dt.normalize().to_numpy(dtype="datetime64[ns]")
 
 
 def round_fen(values: np.ndarray) -> np.ndarray:

@@ -21,6 +21,17 @@ Formula notes (why they look the way they do):
   ``SUMPRODUCT(MAX((range=key)*dates))`` turns every household's result into
   #VALUE! as soon as one 回访日期 anywhere is text, because text times a
   number is an error and ``IF`` only filters arrays in an array formula;
+* dates are compared by whole days, since a date pasted from another system
+  may carry a time of day (2020-12-31 15:30 is a number above 2020-12-31): the
+  spending window is ``发生日期 >= EDATE(核查基准日, −统计期)+1`` and
+  ``发生日期 < INT(核查基准日)+1``, so an event at 15:30 on the check date counts
+  and one at 10:00 on the day 统计期 months before it does not, as in
+  ``derive`` (which normalises to the day). The bounds move, not the cells:
+  ``INT(发生日期)`` would be #VALUE! for a text date and turn the whole
+  ``SUMPRODUCT`` into an error, while comparing text with a number is merely
+  TRUE or FALSE, and ``ISNUMBER`` zeroes that row. ``EDATE``, ``EOMONTH`` and
+  ``MONTH`` drop the time themselves; 核查基准日 and 发现日期 go through
+  ``INT`` where they are compared or looked up in the 日历 sheet;
 * the next visit is due by the last day of the calendar period (the quarter for
   a 回访间隔 of 3 months) after the last visit's: ``EOMONTH(last, 2n−1−MOD(MONTH(last)−1, n))``
   (``followup.next_visit_due``); a household never visited shows 未回访 and owes
@@ -137,7 +148,9 @@ def household_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str
         return refs.cell(HOUSEHOLDS, "household_no", row)
 
     def spending(kind: str) -> Callable[[int], str]:
-        in_window = f"ISNUMBER({s_date})*({s_date}>EDATE({check},-{window}))*({s_date}<={check})"
+        # By whole days (a 发生日期 may carry a time of day): from the day after
+        # EDATE(check, −window) up to the end of the check date.
+        in_window = f"ISNUMBER({s_date})*({s_date}>=EDATE({check},-{window})+1)*({s_date}<INT({check})+1)"
         rows = f"ROW({s_date})"
         # Per row, exclusive: a text date; no date but an amount; a text amount inside the window.
         problems = (

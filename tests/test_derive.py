@@ -21,7 +21,9 @@ from fangpin_xl.derive import (
     derive_households,
     shown_cases,
     shown_households,
+    spending_events,
     spending_window,
+    window_sums,
 )
 from fangpin_xl.policy import Policy
 
@@ -81,11 +83,54 @@ def test_window_follows_policy_months():
     assert result.loc[0, "education"] == 2.0
 
 
-def test_time_of_day_on_the_check_date_is_after_it():
-    # Excel compares serial numbers: 2020-12-31 12:00 is greater than the check date.
-    events = spending([("H1", "因病", T("2020-12-31 12:00"), 7.0), ("H1", "因病", T("2020-12-31"), 1.0)])
-    result = derive_households(households(["H1"]), events, None, policy=POLICY, check_date=CHECK)
-    assert result.loc[0, "medical"] == 1.0
+@pytest.mark.parametrize("check", [CHECK, T("2020-12-31 09:00"), dt.datetime(2020, 12, 31, 23, 59)])
+def test_the_window_counts_whole_days_whatever_the_time_of_day(check):
+    # The 12 months end with the whole check date and begin the day after 2019-12-31,
+    # whatever time a pasted 发生日期 (or the check date) carries.
+    events = spending([
+        ("H1", "因病", T("2019-12-31 00:00"), 1.0),        # the excluded first day: out
+        ("H1", "因病", T("2019-12-31 10:00"), 2.0),        # the same day at 10:00: out
+        ("H1", "因病", T("2019-12-31 23:59:59"), 4.0),     # the same day, last second: out
+        ("H1", "因病", T("2020-01-01 00:00"), 8.0),        # the next day at midnight: in
+        ("H1", "因病", T("2020-01-01 08:30"), 16.0),       # the next day: in
+        ("H1", "因病", T("2020-12-31 00:00"), 32.0),       # the check date: in
+        ("H1", "因病", T("2020-12-31 15:30"), 64.0),       # the check date at 15:30: in
+        ("H1", "因病", T("2020-12-31 23:59:59"), 128.0),   # the check date, last second: in
+        ("H1", "因病", T("2021-01-01 00:00"), 256.0),      # the day after: out
+        ("H1", "因病", T("2021-01-01 00:01"), 512.0),      # out
+        ("H2", "因学", T("2020-12-31 15:30"), 8000.0),     # exactly at a 超过 threshold: not over it
+        ("H2", "因学", T("2019-12-31 10:00"), 500.0),      # out: would lift it over the threshold
+        ("H3", "因学", T("2020-12-31 15:30"), 8000.01),    # over the threshold on the check date
+    ])
+    result = derive_households(households(["H1", "H2", "H3"]), events, None, policy=POLICY, check_date=check)
+    assert result["medical"].tolist() == [8.0 + 16.0 + 32.0 + 64.0 + 128.0, 0.0, 0.0]
+    assert result["education"].tolist() == [0.0, 8000.0, 8000.01]
+    assert result["status"].tolist() == ["不符合", "不符合", "符合"]
+
+
+def test_a_text_amount_is_a_problem_by_the_day_of_its_date():
+    # The note of a text amount follows the same window: the check date at 15:30 is inside,
+    # 10:00 on the excluded first day is not.
+    events = spending([
+        ("H1", "因病", T("2019-12-31 10:00"), "6000"),
+        ("H2", "因病", T("2020-12-31 15:30"), "6000"),
+    ])
+    result = derive_households(households(["H1", "H2"]), events, None, policy=POLICY, check_date=CHECK)
+    assert result["medical_note"].tolist() == [None, "数据格式有误：支出!F4 金额是文本"]
+
+
+def test_window_sums_compare_days():
+    # The relief window of a case found 2020-06-10 at 16:00: 2019-06-10 < day <= 2020-06-10.
+    events = spending_events(spending([
+        ("H1", "因病", T("2019-06-10 09:00"), 1.0),   # out
+        ("H1", "因病", T("2019-06-11 09:00"), 2.0),   # in
+        ("H1", "因病", T("2020-06-10 18:45"), 4.0),   # in: spent on the discovery day
+        ("H1", "因病", T("2020-06-11 00:30"), 8.0),   # out: after the discovery
+    ]))
+    assert events["date"].tolist() == [T("2019-06-10"), T("2019-06-11"), T("2020-06-10"), T("2020-06-11")]
+    sums = window_sums(events, pd.Series(["H1"]), pd.Series(["因病"]),
+                       pd.Series([T("2019-06-10 16:00")]), pd.Series([T("2020-06-10 16:00")]))
+    assert sums.tolist() == [6.0]
 
 
 # -- sums, matching, leftovers --------------------------------------------------------
@@ -356,7 +401,8 @@ def event_rows(draw):
     rows = []
     for _ in range(n):
         offset = draw(st.integers(-400, 5))
-        date = T(CHECK) + pd.Timedelta(days=offset)
+        minutes = draw(st.sampled_from([0, 0, 1, 600, 930, 1439]))
+        date = T(CHECK) + pd.Timedelta(days=offset, minutes=minutes)
         amount = draw(st.one_of(st.integers(0, 3_000_000).map(lambda c: c / 100), st.just("x"), st.none()))
         rows.append((draw(st.sampled_from(KEYS)), draw(st.sampled_from(KINDS)), date, amount))
     return rows
@@ -366,7 +412,7 @@ def reference_sum(rows, key, kind, start, end):
     total = sum(
         amount for k, kd, date, amount in rows
         if k is not None and k.upper() == key.upper() and kd == kind and isinstance(amount, float | int)
-        and start < date <= end
+        and start < date.normalize() <= end
     )
     return float(np.floor(total * 100 + 0.5) / 100)
 

@@ -188,8 +188,9 @@ def test_computed_columns_are_formulas_in_every_prepared_row(book):
     medical = hh["P3"].value
     dates, amounts = "'支出'!$E$3:$E$3002", "'支出'!$F$3:$F$3002"
     mine = "('支出'!$A$3:$A$3002=$A3)*('支出'!$D$3:$D$3002=\"因病\")"
-    window = (f"ISNUMBER({dates})*({dates}>EDATE(P_check_date,-P_followup_spending_window_months))"
-              f"*({dates}<=P_check_date)")
+    # Whole days: a 发生日期 with a time of day counts by its day.
+    window = (f"ISNUMBER({dates})*({dates}>=EDATE(P_check_date,-P_followup_spending_window_months)+1)"
+              f"*({dates}<INT(P_check_date)+1)")
     # The first row of this household and kind with a text date, an amount without a date,
     # or a text amount inside the window: 3 × row + which, 10⁷ when there is none.
     first = (f"SUMPRODUCT(MIN(1E7-{mine}*("

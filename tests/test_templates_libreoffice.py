@@ -121,6 +121,22 @@ def sample_frames(policy: Policy, check: dt.date) -> dict[str, pd.DataFrame]:
     # A row with data but no 户编号.
     household(None, "脱贫不稳定户", 100.0)
     events.append((None, "因病", inside, 5000.0))
+    # Dates with a time of day (pasted from a hospital system) count by their day: the first
+    # day before the window is out at any hour, the check date is in at any hour. The amounts
+    # are powers of two, so the sum says which rows were counted.
+    household("TIMES", "脱贫不稳定户", 100.0)
+    events += [("TIMES", "因病", window_start + pd.Timedelta(hours=h, minutes=m), amount)
+               for (h, m), amount in zip(((0, 0), (10, 0), (23, 59)), (1.0, 2.0, 4.0), strict=True)]
+    events += [("TIMES", "因病", T(check) + pd.Timedelta(days=d, hours=h, minutes=m), amount)
+               for (d, h, m), amount in zip(((-365 * 3, 0, 0), (0, 15, 30), (0, 23, 59), (1, 0, 1)),
+                                            (8.0, 16.0, 32.0, 64.0), strict=True)]
+    events.append(("TIMES", "因病", window_start + pd.Timedelta(days=1, hours=8, minutes=30), 4950.0))
+    # A text amount is a problem inside the window only: on the check date at 15:30 it is,
+    # at 10:00 on the excluded first day it is not.
+    household("TIMES-NOTE", "脱贫不稳定户", 100.0)
+    events.append(("TIMES-NOTE", "因学", T(check) + pd.Timedelta(hours=15, minutes=30), "9000"))
+    household("TIMES-OUT", "脱贫不稳定户", 100.0)
+    events.append(("TIMES-OUT", "因学", window_start + pd.Timedelta(hours=10), "9000"))
 
     # Visits: month ends (EDATE clipping), text dates, none, wrong case.
     keys = [h["household_no"] for h in households if h["household_no"]]
@@ -148,6 +164,10 @@ def sample_frames(policy: Policy, check: dt.date) -> dict[str, pd.DataFrame]:
         {"case_no": "C-none", "household_no": "SUM", "found_date": None, "stage": "已发现"},
         {"case_no": None, "household_no": "SUM", "found_date": T("2020-05-06"), "stage": "已发现"},
         {"case_no": "C-late", "household_no": "SUM", "found_date": T("2021-12-27"), "stage": "已发现"},
+        # Found late in the evening before the Labour Day holiday, and on the check date.
+        {"case_no": "C-evening", "household_no": "SUM", "found_date": T("2020-04-29 23:59"), "stage": "已发现"},
+        {"case_no": "C-today", "household_no": "SUM", "found_date": T(check) + pd.Timedelta(hours=15, minutes=30),
+         "stage": "已查勘"},
     ]
     members = [{"household_no": key, "name": f"成员{i}", "id_number": f"13043419900101{i:04d}",
                 "relation": "户主"} for i, key in enumerate(keys[:30])]
@@ -254,7 +274,7 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
     # than the rules read, display_mismatch names that input cell.
     on_computed = [i for i in read_back.issues if i.column in computed]
     assert sorted((i.code, i.cell) for i in on_computed) == [
-        ("display_mismatch", c) for c in ("N21", "P58", "T60", "V51", "V52")]
+        ("display_mismatch", c) for c in ("N21", "P58", "T60", "T63", "V51", "V52")]
     assert all(i.message.endswith("是文本，请改正后重新计算") for i in on_computed)
 
     # The comparison is not vacuous: every status, every note, visits, deadlines and overdue cases.
@@ -271,6 +291,28 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
     assert derived["last_visit"].notna().sum() >= 20
     assert households.loc[[r for r in never], "next_visit_due"].notna().sum() == 2
     assert (cases["days_left"].dropna() < 0).any() and (cases["days_left"].dropna() > 0).any()
+
+    # Times of day: the rows on the excluded first day (1, 2, 4), long before (8) and after the
+    # check date (64) are out; the check date at 15:30 and 23:59 (16, 32) and the first day
+    # inside at 08:30 (4950) are in — 4998 yuan, so 因病 at 5000 is just not met.
+    at = {key: frames["households"].index[frames["households"]["household_no"] == key][0]
+          for key in ("TIMES", "TIMES-NOTE", "TIMES-OUT")}
+    assert households.loc[at["TIMES"], "medical"] == 4998.0
+    assert households.loc[at["TIMES"], "status"] == "不符合"
+    assert households.loc[at["TIMES-NOTE"], "education"] == households.loc[at["TIMES-NOTE"], "status"] == (
+        f"数据格式有误：支出!F{3 + len(frames['spending']) - 2} 金额是文本")
+    assert households.loc[at["TIMES-OUT"], "education"] == 0.0
+    # A 发现日期 with a time of day is that day: 2020-04-29 23:59 is due 2020-05-22 (DOMAIN.md)
+    # in working days; a case found at 15:30 on the check date has the full time left.
+    by_no = frames["cases"]["case_no"]
+    evening, midnight, today = (frames["cases"].index[by_no == no][0] for no in ("C-evening", "C003", "C-today"))
+    assert frames["cases"].loc[midnight, "found_date"] == T("2020-04-29")
+    assert cases.loc[evening, "deadline"] == cases.loc[midnight, "deadline"]
+    if policy.deadline_mode == "工作日":
+        assert cases.loc[evening, "deadline"] == T("2020-05-22")
+        assert cases.loc[today, "days_left"] == policy.deadline_days
+    else:
+        assert cases.loc[today, "days_left"] == (cases.loc[today, "deadline"] - T(check)).days >= policy.deadline_days
 
 
 def test_input_guards_survive_libreoffice(tmp_path, soffice):
