@@ -304,7 +304,8 @@ def _records(tables: Sequence[DepartmentTable]) -> pd.DataFrame:
             else np.full(len(frame), None, dtype=object),
             "name": frame["name"].to_numpy(dtype=object) if "name" in frame.columns
             else np.full(len(frame), None, dtype=object),
-            "date": pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]")
+            # By day, as the household workbook's windows (a discharge at 15:30 on the 筛查基准日 counts).
+            "date": pd.to_datetime(frame["date"]).dt.normalize().to_numpy(dtype="datetime64[ns]")
             if "date" in frame.columns else np.full(len(frame), np.datetime64("NaT", "ns")),
             "kind": DEPARTMENTS_BY_KEY[table.department].kind,
             "department_label": table.label, "file": table.file, "sheet": table.sheet,

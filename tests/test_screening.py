@@ -250,6 +250,16 @@ def test_no_candidates_and_the_window_follows_the_as_of_date():
     assert found.matched["window"].tolist() == ["统计期内"]
 
 
+def test_a_record_with_a_time_of_day_counts_by_its_day():
+    found = screening.screen([medical(
+        (HEAD1, "王建国", "2020-12-31 15:30", NAN, NAN, 3000.0),  # on the as-of date, in the afternoon: in
+        (HEAD1, "王建国", "2019-12-31 10:00", NAN, NAN, 90000.0),  # the excluded first day: out
+        (HEAD1, "王建国", "2020-01-01 00:01", NAN, NAN, 2000.0),  # the window's first day: in
+    )], register(), policy=P, as_of=AS_OF, today=TODAY)
+    assert found.matched["window"].tolist() == ["统计期内", "早于统计期", "统计期内"]
+    assert found.candidates[["household_no", "amount"]].values.tolist() == [["H1", 5000.0]]
+
+
 def test_an_id_stored_as_a_number_is_invalid_not_repaired():
     found = screening.screen([medical((130434197005011000.0, "王建国", "2020-03-01", NAN, NAN, 6000.0))],
                              register(), policy=P, as_of=AS_OF, today=TODAY)
