@@ -277,7 +277,8 @@ def validate(paths, as_json, annotate_dir, policy_file, year):
 
     \b
     给出文件夹时，读取其中及各子文件夹中的 .xlsx、.xlsm、.xls 工作簿（与 merge 相同）；
-    跳过 ~$ 开头的临时锁定文件、隐藏文件和 --annotate 指定的文件夹。
+    跳过 ~$ 开头的临时锁定文件、隐藏文件、--annotate 指定的文件夹，以及文件夹中本工具写出的文件
+    （汇总、台账、问题清单等；标注副本在原工作簿也在时跳过），并列出跳过的文件和原因。
     """
     from .policy import load_policy
     from .validate import render_text, validate_paths
@@ -314,7 +315,8 @@ def merge(paths, output, year, policy_file, as_json, jobs, sqlite, on_duplicate,
 
     \b
     给出文件夹时，读取其中及各子文件夹中的 .xlsx、.xlsm、.xls 工作簿（与 validate 相同）；
-    跳过 ~$ 开头的临时锁定文件、隐藏文件和上次汇总的输出。
+    跳过 ~$ 开头的临时锁定文件、隐藏文件和上次汇总的输出，以及文件夹中本工具写出的其他文件
+    （台账、问题清单等；标注副本在原工作簿也在时跳过），并列出跳过的文件和原因。
     输出文件已存在且不是县级汇总工作簿时，拒绝覆盖。
     """
     from .merge import merge_workbooks, render_summary

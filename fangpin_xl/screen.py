@@ -47,7 +47,7 @@ from .screening_schema import (
     Department,
 )
 from .text import cell_text, column_index
-from .workbook.made import check_output
+from .workbook.made import SCREENING, check_output
 from .workbook.read import SheetData, read_table, read_workbook
 from .workbook.write import MAX_DATA_ROWS, Formats, new_workbook, write_data_sheet
 
@@ -55,7 +55,7 @@ TOWNSHIP_WORKBOOK, COUNTY_WORKBOOK = "乡镇工作簿", "县级汇总工作簿"
 #: Sheets only the county workbook has (``merge.model``), and its township column.
 _COUNTY_SHEETS = ("汇总", "来源")
 #: What the result workbook is marked as (``workbook.made``): a later screening may replace it.
-KIND = "筛查结果"
+KIND = SCREENING
 _COUNTY_TOWNSHIP = "来源乡镇"
 _KEY_SEPARATOR = "／"
 DEPARTMENT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")

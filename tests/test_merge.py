@@ -444,8 +444,17 @@ def test_output_inside_an_input_folder_is_skipped_on_rerun(sample, tmp_path):
     again = merge_workbooks([folder], out, jobs=1, today=TODAY)
     assert (out, discover.SKIP_OUTPUT) in [(s.path, s.reason) for s in again.skipped]
     other = merge_workbooks([folder], tmp_path / "另一个.xlsx", jobs=1, today=TODAY)
-    assert (out, merge.SKIP_COUNTY) in [(s.path, s.reason) for s in other.skipped]
+    # The mark says what it is before it is read (an unmarked one is known by its sheets: SKIP_COUNTY).
+    assert (out, "本工具写出的县级汇总，不是乡镇工作簿") in [(s.path, s.reason) for s in other.skipped]
     assert other.sheets["households"].read == again.sheets["households"].read
+    # A county workbook without the mark (an older version's, or saved by a program that drops
+    # custom properties) is known by its sheets once read.
+    wb = openpyxl.load_workbook(out)
+    del wb.custom_doc_props["fangpin-xl"]
+    wb.save(out)
+    third = merge_workbooks([folder], tmp_path / "第三个.xlsx", jobs=1, today=TODAY)
+    assert (out, merge.SKIP_COUNTY) in [(s.path, s.reason) for s in third.skipped]
+    assert third.sheets["households"].read == again.sheets["households"].read
 
 
 def test_on_duplicate_error_writes_nothing(sample, tmp_path):

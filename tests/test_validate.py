@@ -749,6 +749,20 @@ def test_a_folder_without_workbooks_is_refused(tmp_path):
     assert str(raised.value) == f"文件夹 {tmp_path} 中没有找到工作簿（.xlsx、.xlsm、.xls）：请检查文件夹，或直接给出工作簿文件。"
 
 
+def test_a_folder_of_this_tools_outputs_only_is_refused(tmp_path):
+    from fangpin_xl.workbook.made import ISSUE_LIST
+    from fangpin_xl.workbook.write import new_workbook
+
+    wb = new_workbook(tmp_path / "老乡_问题.xlsx", made_as=ISSUE_LIST)
+    wb.add_worksheet("问题")
+    wb.close()
+    with pytest.raises(InputError) as raised:
+        validate_paths([tmp_path], today=TODAY)
+    assert str(raised.value) == (
+        f"文件夹 {tmp_path} 中只有本工具写出的文件，没有乡镇工作簿（老乡_问题.xlsx：本工具写出的问题清单，不是乡镇工作簿）："
+        "请给出乡镇交回的工作簿或其所在的文件夹。")
+
+
 def test_as_dict_is_the_json_report(tmp_path):
     path = workbook(tmp_path, setter("members", 1, "name", None))
     result = validate_paths([path], today=TODAY)
@@ -765,7 +779,7 @@ def test_as_dict_is_the_json_report(tmp_path):
             }],
             "annotated": None, "annotation_note": "",
         }],
-        "errors": 1, "warnings": 0, "unreadable": [], "exit_code": 1,
+        "errors": 1, "warnings": 0, "unreadable": [], "skipped": [], "exit_code": 1,
     }
 
 

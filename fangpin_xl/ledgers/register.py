@@ -45,11 +45,13 @@ from ..followup_register import (
 from ..indicators import share
 from ..policy import Policy
 from ..schema import DATE, HOUSEHOLDS, INTEGER, PERCENT, TEXT, Column, Sheet
+from ..workbook.made import VISIT_REGISTER
 from ..workbook.write import Formats, new_workbook
 from .output import output_path, write_facts, write_table
 from .source import Source, read_source
 
-PURPOSE = "回访登记"
+#: What the register is for, marked as and named after (``workbook.made``).
+PURPOSE = VISIT_REGISTER
 NEEDS = {"households": ("household_no",), "visits": ("household_no", "visit_date")}
 SUMMARY_SHEET = "概况"
 

@@ -42,6 +42,7 @@ from ..policy import SPENDING_KINDS, Policy
 from ..schema import INTEGER, MONEY, PERCENT, TEXT, Column, Sheet
 from ..store import yearly_figures
 from ..text import number_text, percent_text, redact
+from ..workbook.made import WORK_REPORT
 from ..workbook.write import HEADER_ROWS, PAPER_A4, Formats, new_workbook
 from .history import History, fund_balance, read_history
 from .output import output_path, write_facts, write_table
@@ -49,7 +50,7 @@ from .source import Source, read_source
 
 PURPOSE = "统计"
 #: What the report workbook is marked as and named after.
-KIND = "工作报告"
+KIND = WORK_REPORT
 NEEDS = {"households": ("household_no",), "cases": ("case_no", "household_no", "stage")}
 OVERVIEW, TOWNSHIPS, YEARS, NOTES = "全县概况", "分乡镇", "历年", "说明"
 CHART_COLORS = ("#9DC3E6", "#2E75B6", "#C55A11", "#70AD47")
