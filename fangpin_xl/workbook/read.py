@@ -267,7 +267,8 @@ def read_table(path, spec: Sheet, *, limits: Limits | None = None) -> tuple[Shee
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        return sheet_from_values(read_csv_rows(path, limits), spec, name=path.stem, file=path.name)
+        return sheet_from_values(read_csv_rows(path, limits), spec, name=shown_path(path.stem),
+                                 file=shown_path(path.name))
     fmt = check_file(path, limits)
     date1904 = read_date1904(path) if fmt != "xls" else False
     first: tuple[SheetData, list[Issue]] | None = None
@@ -276,7 +277,7 @@ def read_table(path, spec: Sheet, *, limits: Limits | None = None) -> tuple[Shee
             grid = book.grid(name)
             if not grid.height:
                 continue
-            data, issues = _read_schema_sheet(grid, spec, name, path.name, date1904, ERROR)
+            data, issues = _read_schema_sheet(grid, spec, name, shown_path(path.name), date1904, ERROR)
             if not any(found.is_error for found in issues):
                 return data, issues
             first = first or (data, issues)
