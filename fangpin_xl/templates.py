@@ -26,6 +26,7 @@ from xlsxwriter.workbook import Workbook
 from . import workdays
 from .derive import default_check_date
 from .errors import InputError
+from .files import write_error
 from .followup import next_visit_due, period_rule_text
 from .formulas import (
     CALENDAR_NAMES,
@@ -379,7 +380,10 @@ def build_templates(
         listed = "、".join(path.name for path in existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
         raise InputError(f"{out_dir} 中已有工作簿 {listed}：为免覆盖已填写的数据，未生成任何工作簿；"
                          "确需重新生成请加 --force（原文件将被替换）。")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be, no permission, a read-only disk
+        raise write_error(out_dir, exc, what="创建输出文件夹") from None
     paths = []
     for township in wanted:
         per_sheet = _township_frames(frames, township) if households is not None else {}

@@ -120,3 +120,14 @@ def test_the_national_export_as_roster_fills_income_and_dibao_and_says_what_it_u
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=3, max_row=4)]
     assert [(r["户编号"], r["人均可支配收入"], r["低保"], r["户主姓名"], r["家庭人口"]) for r in rows] == [
         ("G1", 5000, "否", "甲", 2), ("G2", 6100, "单人保", "丙", 1)]
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(tmp_path, capsys):
+    (tmp_path / "名单.xlsx").write_bytes(b"x")  # a file where a folder should be
+    for out, reason in ((tmp_path / "名单.xlsx" / "乡镇", "路径中有一级是文件而不是文件夹，请换一个位置或名称"),
+                        (tmp_path / "断开", "已有同名的文件或快捷方式，请换一个名称")):
+        if out.name == "断开":
+            out.symlink_to(tmp_path / "不存在")
+        assert main(["template", str(out), "--township", "甲", "--county", "魏县", "--year", "2020"]) == 2
+        assert capsys.readouterr().err == f"错误：无法创建输出文件夹 {out}：{reason}。\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["名单.xlsx", "断开"]
