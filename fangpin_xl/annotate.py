@@ -7,6 +7,12 @@ gets the name ``<名称>_标注.xlsx``.
 
 openpyxl cannot open .xls files; for those only the 问题 sheet is written, to
 ``<名称>_问题.xlsx`` (``annotation_note`` says so in Chinese).
+
+Both carry the mark every output of this tool carries (``workbook.made``): the
+copy is a 标注副本, the list alone a 问题清单. validate and merge then know them
+in a folder of township workbooks (``workbook.discover``), and an existing file
+in the way is replaced only when it is an earlier one of the same kind; any
+other file keeps its name and the copy gets (2), (3) ….
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from .files import atomic_output
 from .issues import ERROR, ISSUE_HEADERS, SEVERITY_LABELS, Issue
 from .schema import ISSUES_SHEET
 from .text import shown_path
+from .workbook.made import ANNOTATED_COPY, ISSUE_LIST, MARK, made_as
 
 #: Fills: Excel's own "bad" (light red) and "neutral" (light yellow) cell styles.
 ERROR_FILL = "FFC7CE"
@@ -57,15 +64,18 @@ def _sheet_bytes(path: Path) -> int:
         return 0
 
 
-def output_path(source: str | Path, out_dir: str | Path, avoid: Iterable[Path] = ()) -> Path:
-    """Where ``annotate_workbook`` writes the copy of ``source``.
+def output_path(source: str | Path, out_dir: str | Path, avoid: Iterable[Path] = (), *,
+                issues_only: bool = False) -> Path:
+    """Where ``annotate_workbook`` writes the copy of ``source`` (``issues_only``: the list alone).
 
     Never a file in ``avoid`` (the command's inputs and the copies already
-    written), never ``source`` itself: the name then gets (2), (3) …
+    written), never ``source`` itself, never an existing file that is not an
+    earlier output of the same kind: the name then gets (2), (3) …
     """
     source = Path(source)
     out_dir = Path(out_dir)
-    if _is_xls(source):
+    kind = ISSUE_LIST if issues_only or _is_xls(source) else ANNOTATED_COPY
+    if kind == ISSUE_LIST:
         stem, suffix = f"{source.stem}{ISSUES_ONLY_SUFFIX}", ".xlsx"
     elif _same_dir(out_dir, source.parent):
         stem, suffix = f"{source.stem}{ANNOTATED_SUFFIX}", source.suffix
@@ -74,7 +84,7 @@ def output_path(source: str | Path, out_dir: str | Path, avoid: Iterable[Path] =
     taken = {_real(p) for p in (*avoid, source)}
     target = out_dir / f"{stem}{suffix}"
     n = 2
-    while _real(target) in taken:
+    while _real(target) in taken or (target.exists() and made_as(target) != kind):
         target = out_dir / f"{stem}({n}){suffix}"
         n += 1
     return target
@@ -90,7 +100,7 @@ def _real(path: Path) -> Path:
 def annotation_note(source: str | Path, written: str | Path) -> str:
     """A Chinese sentence telling the user what was written."""
     source, written = Path(source), Path(written)
-    if written.name.endswith(f"{ISSUES_ONLY_SUFFIX}.xlsx") and _is_xls(source):
+    if _is_xls(source):  # the list alone, whatever (n) its name got
         return (f"{shown_path(source.name)} 是 .xls 格式，无法在原表上标注；问题清单已另存为 "
                 f"{shown_path(written)}（如需标注，请先另存为 .xlsx）。")
     return (f"已生成标注副本 {shown_path(written)}（红色为错误，黄色为提醒，问题清单见“{ISSUES_SHEET}”"
@@ -119,6 +129,7 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
     if not source.is_file():
         raise InputError(f"找不到文件 {source}。")
     mine = [i for i in issues if not i.file or i.file == source.name]
+    avoid = list(avoid)
     target = output_path(source, out_dir, avoid)
     if _is_xls(source):
         return _write_issues_only(target, mine)
@@ -126,8 +137,7 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
     if size > limit_bytes:
         # openpyxl holds every cell (styled empty ones too) in memory, about 100 times the
         # XML: such a copy could take minutes and many GB. The issue list is written instead.
-        raise TooLarge(_write_issues_only(target.with_name(f"{Path(source).stem}{ISSUES_ONLY_SUFFIX}.xlsx"),
-                                          mine), size)
+        raise TooLarge(_write_issues_only(output_path(source, out_dir, avoid, issues_only=True), mine), size)
 
     import openpyxl
 
@@ -139,8 +149,8 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
     except MemoryError:
-        raise TooLarge(_write_issues_only(target.with_name(f"{Path(source).stem}{ISSUES_ONLY_SUFFIX}.xlsx"),
-                                          mine), size) from None
+        raise TooLarge(_write_issues_only(output_path(source, out_dir, avoid, issues_only=True), mine),
+                       size) from None
     except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file
         raise InputError(
             f"{source.name}：无法打开该工作簿进行标注（{type(exc).__name__}），"
@@ -148,6 +158,7 @@ def annotate_workbook(source: str | Path, issues: Iterable[Issue], out_dir: str 
         ) from None
     _mark_cells(wb, mine)
     _issues_sheet(wb, mine)
+    _mark_as(wb, ANNOTATED_COPY)
     for name, (header_last, last_row) in (layout or {}).items():
         if name in wb.sheetnames:
             _print_setup(wb[name], header_last, last_row, signature=True)
@@ -297,6 +308,17 @@ def _issues_sheet(wb, issues: list[Issue]) -> None:
         other.sheet_view.tabSelected = other is ws
 
 
+def _mark_as(wb, kind: str) -> None:
+    """Mark an openpyxl workbook as this tool's ``kind`` (``workbook.made``), replacing the
+    source's own mark, if it had one."""
+    from openpyxl.packaging.custom import StringProperty
+
+    props = wb.custom_doc_props
+    if MARK in props.names:
+        del props[MARK]
+    props.append(StringProperty(name=MARK, value=kind))
+
+
 def _write_issues_only(target: Path, issues: list[Issue]) -> Path:
     import openpyxl
 
@@ -304,6 +326,7 @@ def _write_issues_only(target: Path, issues: list[Issue]) -> Path:
     ws = wb.active
     ws.title = ISSUES_SHEET
     _fill_issues_sheet(ws, issues, [])
+    _mark_as(wb, ISSUE_LIST)
     with atomic_output(target) as tmp, _quiet_generators():
         wb.save(tmp)
     return target

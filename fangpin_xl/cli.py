@@ -218,16 +218,19 @@ def template(out_dir, county, townships, year, policy_file, roster, force):
     \b
     县名和年度取自 --county、--year、参数文件或名单（其“参数”表或“县”列），缺少时报错。
     输出文件夹中已有同名工作簿时不覆盖，除非加 --force。
+    名单的每一行都写入某个乡镇工作簿，或列出行号和未写入的原因（名单 N 行 = 写入 + 未写入）；
+    有乡镇为空、重复、找不到所在户等未写入的行时退出码为 1。
+    只因不属于 --township 所指乡镇而未写入的行不算错误。
     """
     from .policy import load_policy
-    from .templates import build_templates, identify
+    from .templates import build_templates, identify, render_roster_use
 
     policy = identify(load_policy(policy_file, year=year, county=county), roster)
     policy.require("county", "year", where="或在县级名单中提供“参数”表或“县”列")
-    paths = build_templates(out_dir, policy=policy, townships=townships, roster=roster, overwrite=force)
-    for path in paths:
+    result = build_templates(out_dir, policy=policy, townships=townships, roster=roster, overwrite=force)
+    for path in result.paths:
         click.echo(f"已生成：{path}")
-    click.echo(f"共 {len(paths)} 个乡镇工作簿。")
+    click.echo(f"共 {len(result.paths)} 个乡镇工作簿。")
     if roster is not None:
         from .templates import roster_columns
 
@@ -235,6 +238,9 @@ def template(out_dir, county, townships, year, policy_file, roster, force):
         click.echo("名单中用到的列：" + ("、".join(f"{a}→{b}" for a, b in columns.used) or "（无）"))
         click.echo("名单中未用的列：" + ("、".join(columns.ignored) or "（无）"))
         click.echo("名单中没有、需各乡镇自行填写的必填列：" + ("、".join(columns.unfilled) or "（无）"))
+    if result.roster is not None:
+        click.echo("\n".join(render_roster_use(result.roster)))
+    raise click.exceptions.Exit(result.exit_code)
 
 
 # -- demo ---------------------------------------------------------------------
@@ -277,7 +283,8 @@ def validate(paths, as_json, annotate_dir, policy_file, year):
 
     \b
     给出文件夹时，读取其中及各子文件夹中的 .xlsx、.xlsm、.xls 工作簿（与 merge 相同）；
-    跳过 ~$ 开头的临时锁定文件、隐藏文件和 --annotate 指定的文件夹。
+    跳过 ~$ 开头的临时锁定文件、隐藏文件、--annotate 指定的文件夹，以及文件夹中本工具写出的文件
+    （汇总、台账、问题清单等；标注副本在原工作簿也在时跳过），并列出跳过的文件和原因。
     """
     from .policy import load_policy
     from .validate import render_text, validate_paths
@@ -314,7 +321,8 @@ def merge(paths, output, year, policy_file, as_json, jobs, sqlite, on_duplicate,
 
     \b
     给出文件夹时，读取其中及各子文件夹中的 .xlsx、.xlsm、.xls 工作簿（与 validate 相同）；
-    跳过 ~$ 开头的临时锁定文件、隐藏文件和上次汇总的输出。
+    跳过 ~$ 开头的临时锁定文件、隐藏文件和上次汇总的输出，以及文件夹中本工具写出的其他文件
+    （台账、问题清单等；标注副本在原工作簿也在时跳过），并列出跳过的文件和原因。
     输出文件已存在且不是县级汇总工作簿时，拒绝覆盖。
     """
     from .merge import merge_workbooks, render_summary

@@ -33,8 +33,8 @@ SCRATCH_PREFIX = "fangpin-"
 _OWNED = re.compile(r"^(?:\.fangpin-tmp-|fangpin-)(\d+)-")
 
 
-def write_error(path: Path, exc: OSError) -> InputError:
-    """A Chinese message for an OS error while writing ``path``."""
+def write_error(path: Path, exc: OSError, *, what: str = "写入文件") -> InputError:
+    """A Chinese message for an OS error while writing ``path`` (``what``: 创建文件夹 …)."""
     reasons = {
         errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个位置保存",
         errno.EROFS: "该位置是只读的（如光盘、写保护的 U 盘），请换一个位置保存",
@@ -43,11 +43,13 @@ def write_error(path: Path, exc: OSError) -> InputError:
         errno.EPERM: "没有写入权限，或文件正在 Excel / WPS 中打开，请关闭该文件后重试",
         errno.EISDIR: "这是一个文件夹",
         errno.ENOENT: "所在文件夹不存在或无法创建",
+        errno.ENOTDIR: "路径中有一级是文件而不是文件夹，请换一个位置或名称",
+        errno.EEXIST: "已有同名的文件或快捷方式，请换一个名称",
         errno.EDQUOT: "磁盘配额已用完，请清理后重试",
         errno.EFBIG: "文件超过系统允许的大小，或磁盘空间已满，请清理磁盘或换一个位置保存",
     }
     reason = reasons.get(exc.errno or 0, f"写入失败（{exc.strerror or exc}）")
-    return InputError(f"无法写入文件 {path}：{reason}。")
+    return InputError(f"无法{what} {path}：{reason}。")
 
 
 @contextlib.contextmanager

@@ -39,12 +39,13 @@ from .text import cell_text, display_width, shown_path
 from .workbook.coerce import coerce_column
 from .workbook.guard import check_file
 from .workbook.headers import find_sheet, normalise_header
+from .workbook.made import FUND_LEDGER
 from .workbook.sources import FileBook
 from .workbook.write import PAPER_A4, TABLE_STYLE, excel_serials, new_workbook
 
 FUND_SHEET = "基金"
 #: What the ledger workbook is marked as (``workbook.made``): next year's run may replace it.
-FUND_KIND = "基金台账"
+FUND_KIND = FUND_LEDGER
 DETAILS_SHEET = "救助明细"
 PROBLEMS_SHEET = "问题"
 

@@ -223,7 +223,7 @@ def fund_ledger_file(county_file: str | Path, output: str | Path | None = None, 
         try:
             write_fund_workbook(tmp, ledger, fund_sheet(result), details, problems)
         except OSError as exc:
-            raise InputError(f"无法写入 {output}：{exc}") from None
+            raise InputError(f"无法写入 {shown_path(output)}：{exc}") from None
     return result
 
 
@@ -454,5 +454,5 @@ def render_fund(result: FundResult) -> str:
             lines.append(f"  ……另有 {len(errors) - 10} 行，见“问题”工作表。")
     if result.warnings:
         lines.append(f"有 {result.warnings} 行已按支付日期计入，但状态不是“已支付”，请核对（见“问题”工作表）。")
-    lines.append(f"已写出：{result.output}")
+    lines.append(f"已写出：{shown_path(result.output)}")
     return "\n".join(lines) + "\n"

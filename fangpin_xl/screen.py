@@ -46,8 +46,8 @@ from .screening_schema import (
     UNUSABLE,
     Department,
 )
-from .text import cell_text, column_index
-from .workbook.made import check_output
+from .text import cell_text, column_index, shown_path
+from .workbook.made import SCREENING, check_output
 from .workbook.read import SheetData, read_table, read_workbook
 from .workbook.write import MAX_DATA_ROWS, Formats, new_workbook, write_data_sheet
 
@@ -55,7 +55,7 @@ TOWNSHIP_WORKBOOK, COUNTY_WORKBOOK = "乡镇工作簿", "县级汇总工作簿"
 #: Sheets only the county workbook has (``merge.model``), and its township column.
 _COUNTY_SHEETS = ("汇总", "来源")
 #: What the result workbook is marked as (``workbook.made``): a later screening may replace it.
-KIND = "筛查结果"
+KIND = SCREENING
 _COUNTY_TOWNSHIP = "来源乡镇"
 _KEY_SEPARATOR = "／"
 DEPARTMENT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -90,7 +90,7 @@ class ScreenResult:
         s = self.screening
         candidates = s.candidates
         return {
-            "output": str(self.output), "households_file": str(self.households_file),
+            "output": shown_path(self.output), "households_file": shown_path(self.households_file),
             "workbook": self.workbook_kind, "households": self.households, "members": self.members,
             "policy": {"county": self.policy.county, "year": self.policy.year, "source": self.policy_source},
             "as_of": s.as_of.isoformat(), "window": [s.window[0].isoformat(), s.window[1].isoformat()],
@@ -150,12 +150,12 @@ def read_households(path: Path, policy: Policy | None, today: dt.date) -> tuple[
     if missing:
         listed = "、".join(f"“{n}”" for n in data.sheet_names) or "（无）"
         raise InputError(
-            f"{path.name}：不是乡镇工作簿或县级汇总工作簿（没有找到工作表{'、'.join(f'“{m}”' for m in missing)}），"
+            f"{shown_path(path.name)}：不是乡镇工作簿或县级汇总工作簿（没有找到工作表{'、'.join(f'“{m}”' for m in missing)}），"
             f"无法用于筛查。工作簿中的工作表：{listed}")
     continued = [n for n in data.sheet_names if n.startswith(("监测户(续", "家庭成员(续"))]
     if continued:
         raise InputError(
-            f"{path.name}：县级汇总工作簿含续表（{'、'.join(continued)}），续表中的户和成员无法参与筛查；"
+            f"{shown_path(path.name)}：县级汇总工作簿含续表（{'、'.join(continued)}），续表中的户和成员无法参与筛查；"
             "请按乡镇分别筛查。")
     needed = {"households": ("household_no", "group", "income_per_capita"),
               "members": ("household_no", "id_number")}
@@ -170,7 +170,7 @@ def read_households(path: Path, policy: Policy | None, today: dt.date) -> tuple[
         if kind == COUNTY_WORKBOOK and sd.header_row and _COUNTY_TOWNSHIP not in sd.frame.columns:
             problems.append(f"工作表“{sd.name}”缺少列“{_COUNTY_TOWNSHIP}”")
     if problems:
-        raise InputError(f"{path.name}：{'；'.join(problems)}，无法用于筛查。")
+        raise InputError(f"{shown_path(path.name)}：{'；'.join(problems)}，无法用于筛查。")
     return check_workbook(data, policy=policy, today=today), kind
 
 
@@ -233,15 +233,16 @@ def register_of(checked: CheckedWorkbook, *, county: bool, as_of: dt.date) -> Re
 
 def read_department(path: Path, department: Department) -> DepartmentTable:
     """One department export as a ``DepartmentTable``; InputError when it cannot be used."""
-    where = f"{path.name}（{department.label}数据）"
+    name = shown_path(path.name)
+    where = f"{name}（{department.label}数据）"
     if path.suffix.lower() not in DEPARTMENT_SUFFIXES:
-        shown = f"“{path.suffix}”" if path.suffix else "（没有扩展名）"
+        shown = f"“{shown_path(path.suffix)}”" if path.suffix else "（没有扩展名）"
         raise InputError(f"{where}：不支持的文件类型{shown}，部门数据请提供 .xlsx、.xls 或 .csv 文件。")
     try:
         sd, issues = read_table(path, department.sheet)
     except InputError as exc:
         text = str(exc)
-        raise InputError(f"{where}：{text.split('：', 1)[1] if text.startswith(path.name) else text}") from None
+        raise InputError(f"{where}：{text.split('：', 1)[1] if text.startswith(name) else text}") from None
     errors = [found.message for found in issues if found.is_error]
     if errors:
         raise InputError(f"{where}：{'；'.join(errors)}。")
@@ -251,7 +252,7 @@ def read_department(path: Path, department: Department) -> DepartmentTable:
         raise InputError(
             f"{where}：工作表“{sd.name}”缺少金额列，应有{department.rule}（第 {sd.header_row} 行找到的列：{found}）。")
     return DepartmentTable(
-        department=department.key, file=path.name, sheet=sd.name, header_row=sd.header_row,
+        department=department.key, file=name, sheet=sd.name, header_row=sd.header_row,
         frame=sd.frame, columns=dict(sd.columns), headers=dict(sd.headers), unreadable=_unreadable(sd),
     )
 
@@ -299,7 +300,7 @@ def write_screening(result: ScreenResult) -> None:
         try:
             wb.close()
         except Exception as exc:  # noqa: BLE001 - xlsxwriter's file errors
-            raise InputError(f"无法写入 {result.output}：{exc}") from None
+            raise InputError(f"无法写入 {shown_path(result.output)}：{exc}") from None
 
 
 def _write_parts(wb, formats: Formats, spec, frame: pd.DataFrame, title: str) -> None:
@@ -339,7 +340,7 @@ def screen_facts(result: ScreenResult) -> list[tuple[str, str]]:
     s = result.screening
     as_dict = result.as_dict()
     return [
-        ("户信息", f"{result.households_file.name}（{result.workbook_kind}）：监测户 {result.households} 户，"
+        ("户信息", f"{shown_path(result.households_file.name)}（{result.workbook_kind}）：监测户 {result.households} 户，"
                   f"身份证号有效的家庭成员（含户主）{result.members} 人；校验有错误 {result.household_errors} 个、"
                   f"提醒 {result.household_warnings} 个（详见 fangpin-xl validate）"),
         ("参数", f"{result.policy.county} {result.policy.year} 年（{result.policy_source}）"),
@@ -370,5 +371,5 @@ def render_screen(result: ScreenResult) -> str:
     if result.bad_records:
         lines.append(f"有 {result.bad_records} 条记录因身份证号无效或数据无法使用未能计入，"
                      "见“身份证号无效”“数据无法使用”工作表。")
-    lines.append(f"已写出：{result.output}")
+    lines.append(f"已写出：{shown_path(result.output)}")
     return "\n".join(lines) + "\n"

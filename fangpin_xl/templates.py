@@ -19,13 +19,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 
 from . import workdays
 from .derive import default_check_date
-from .errors import InputError
+from .errors import InputError, exit_code
+from .files import write_error
 from .followup import next_visit_due, period_rule_text
 from .formulas import (
     CALENDAR_NAMES,
@@ -331,6 +333,57 @@ def workbook_file_name(policy: Policy, township: str) -> str:
     return _BAD_FILE_CHARS.sub("_", f"{policy.county}{township}{policy.year}年防贫工作簿") + ".xlsx"
 
 
+@dataclass(frozen=True)
+class UnusedRow:
+    """A roster row no township workbook holds."""
+
+    #: The roster sheet the row is on, and its row number there (a frame's index label when
+    #: the roster was given as frames).
+    sheet: str
+    row: int
+    #: Why, in Chinese (ends with 未写入任何乡镇工作簿).
+    reason: str
+    #: False when the row's township was just not asked for (--township): no data problem.
+    problem: bool = True
+    #: That township (only when ``problem`` is False).
+    township: str = ""
+
+
+@dataclass(frozen=True)
+class RosterUse:
+    """Where every row of the roster went: written into a township workbook, or not (why)."""
+
+    #: (roster sheet, rows read, rows written), in roster order.
+    sheets: tuple[tuple[str, int, int], ...]
+    unused: tuple[UnusedRow, ...]
+
+    @property
+    def read(self) -> int:
+        return sum(n for _, n, _ in self.sheets)
+
+    @property
+    def written(self) -> int:
+        return sum(n for _, _, n in self.sheets)
+
+    @property
+    def problems(self) -> list[UnusedRow]:
+        return [u for u in self.unused if u.problem]
+
+
+@dataclass(frozen=True)
+class Templates:
+    """What ``build_templates`` wrote."""
+
+    paths: list[Path]
+    #: How the roster's rows were used (None without a roster).
+    roster: RosterUse | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when roster rows could not be written (blank township, repeated, no household)."""
+        return exit_code(errors=len(self.roster.problems) if self.roster else 0, unusable=0)
+
+
 def build_templates(
     out_dir: str | Path,
     *,
@@ -341,8 +394,9 @@ def build_templates(
     rows: int | Mapping[str, int] | None = None,
     check_date: dt.date | None = None,
     overwrite: bool = False,
-) -> list[Path]:
-    """One workbook per township in ``out_dir``; returns the paths in township order.
+) -> Templates:
+    """One workbook per township in ``out_dir``; the paths in township order, and where
+    each roster row went.
 
     The county name and year are ``county``'s and the policy's, else the roster's
     (``identify``); the CLI refuses (``Policy.require``) when none of them gives them.
@@ -355,7 +409,10 @@ def build_templates(
     of a workbook the reader understands) pre-fills one workbook per township
     found in its 乡镇 column — only those in ``townships`` when given; a
     requested township absent from the roster gets a blank workbook. Rows of
-    the other sheets follow their household by 户编号. Raises ``PolicyError``
+    the other sheets follow their household by 户编号. Every roster row is
+    written or listed in ``Templates.roster.unused`` with the reason: a blank
+    乡镇, a township not asked for, a household repeated in a one-row-per-household
+    list, a row whose 户编号 names no household written. Raises ``PolicyError``
     before writing anything when the year's income threshold is 待填.
     """
     if county:
@@ -363,7 +420,8 @@ def build_templates(
     policy = identify(policy, roster)
     policy.income_threshold()
     wanted = list(dict.fromkeys(t.strip() for t in townships if t and t.strip()))
-    frames = _roster_frames(roster) if roster is not None else {}
+    source = _roster_frames(roster) if roster is not None else None
+    frames = source.frames if source is not None else {}
     households = frames.get("households")
     if households is not None and "township" not in households.columns:
         raise InputError("县级花名册缺少“乡镇”列，无法按乡镇生成工作簿。")
@@ -374,20 +432,159 @@ def build_templates(
         raise InputError("请至少指定一个乡镇，或提供含“乡镇”列的县级花名册。")
     out_dir = Path(out_dir)
     targets = [out_dir / workbook_file_name(policy, township) for township in wanted]
+    _refuse_shared_names(wanted, targets)
     existing = [path for path in targets if path.exists()]
     if existing and not overwrite:
         listed = "、".join(path.name for path in existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
         raise InputError(f"{out_dir} 中已有工作簿 {listed}：为免覆盖已填写的数据，未生成任何工作簿；"
                          "确需重新生成请加 --force（原文件将被替换）。")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be, no permission, a read-only disk
+        raise write_error(out_dir, exc, what="创建输出文件夹") from None
     paths = []
-    for township in wanted:
+    written: dict[str, list[pd.Index]] = {}
+    for township, target in zip(wanted, targets, strict=True):
         per_sheet = _township_frames(frames, township) if households is not None else {}
-        target = out_dir / workbook_file_name(policy, township)
+        for key, frame in per_sheet.items():
+            written.setdefault(key, []).append(frame.index)
         paths.append(write_township_workbook(
-            target, policy=policy, township=township, frames=per_sheet, rows=rows, check_date=check_date,
+            target, policy=policy, township=township, rows=rows, check_date=check_date,
+            frames={key: frame.reset_index(drop=True) for key, frame in per_sheet.items()},
         ))
-    return paths
+    use = _roster_use(source, wanted, written) if source is not None else None
+    return Templates(paths, use)
+
+
+def _refuse_shared_names(townships: list[str], targets: list[Path]) -> None:
+    """Two townships whose workbooks would get one file name (甲/乡 and 甲_乡): the second
+    would replace the first."""
+    first: dict[str, str] = {}
+    for township, target in zip(townships, targets, strict=True):
+        other = first.setdefault(target.name.casefold(), township)
+        if other != township:
+            raise InputError(f"乡镇“{other}”和“{township}”的工作簿文件名相同（{target.name}），"
+                             "后一个会替换前一个：请改正名单或 --township 中的乡镇名称，未生成任何工作簿。")
+
+
+_NOT_WRITTEN = "，未写入任何乡镇工作簿"
+_NOT_ASKED = "不在本次指定的乡镇（--township）中"
+#: Row ranges listed per township not asked for, before "等".
+_SHOWN_RANGES = 10
+
+
+def _roster_use(roster: _Roster, wanted: list[str], written: Mapping[str, list[pd.Index]]) -> RosterUse:
+    """Each roster row: written into some township workbook, or why not (vectorised per sheet)."""
+    done = {key: _union(written.get(key, [])) for key in roster.frames}
+    households = roster.frames["households"]
+    home = roster.sheets["households"]
+    # Why rows were not written, per role a row plays (a household, a repeat of one, a member
+    # or a row of another sheet): frames of reason, problem and township by roster row.
+    why: list[tuple[str, pd.DataFrame]] = []
+
+    rows = households.index.difference(done["households"])
+    town = households["township"].reindex(rows).astype("string").str.strip()
+    blank = (town.isna() | town.eq("")).to_numpy(dtype=bool)
+    reason = ("乡镇“" + town.fillna("") + "”" + _NOT_ASKED).astype(object)
+    reason[blank] = "乡镇为空"
+    unwritten = pd.DataFrame({"reason": reason, "problem": blank, "township": town.fillna("")}, index=rows)
+    why.append((home, unwritten))
+    if len(roster.repeats):
+        keys = households["household_no"].reindex(roster.repeats.to_numpy()).astype(str).to_numpy()
+        text = [f"户编号“{k}”与第 {r} 行重复（同一户只写入一次）" for k, r in zip(keys, roster.repeats, strict=True)]
+        why.append((home, pd.DataFrame({"reason": text, "problem": True, "township": ""}, index=roster.repeats.index)))
+
+    hh_keys = match_keys(households["household_no"]) if "household_no" in households.columns else None
+    for key, frame in roster.frames.items():
+        if key == "households":
+            continue
+        name = roster.sheets[key]
+        rows = frame.index.difference(done[key])
+        if hh_keys is None or "household_no" not in frame.columns:
+            why.append((name, pd.DataFrame({"reason": "没有“户编号”列，无法对应到监测户", "problem": True,
+                                            "township": ""}, index=rows)))
+            continue
+        keys = match_keys(frame["household_no"]).reindex(rows)
+        # A household not written, by its key: its first row and why it was not written.
+        household = unwritten.assign(key=hh_keys.reindex(unwritten.index), row=unwritten.index)
+        household = household[household["key"].notna()].drop_duplicates("key").set_index("key")
+        follows = household.reindex(keys.to_numpy()).set_axis(rows)
+        where = "" if name == home else f"“{home}”"
+        reason = ("所在户（户编号“" + keys.astype(str) + "”，" + where + "第 "
+                  + follows["row"].astype("Int64").astype(str) + " 行）" + follows["reason"].astype(str))
+        known = keys.isin(set(hh_keys.dropna())).to_numpy(dtype=bool)
+        reason[~known] = ("户编号“" + keys[~known].astype(str) + "”不在名单的监测户中").astype(object)
+        reason[keys.isna().to_numpy(dtype=bool)] = "户编号为空，无法对应到监测户"
+        found = known & follows["row"].notna().to_numpy(dtype=bool)
+        why.append((name, pd.DataFrame({
+            "reason": reason.astype(object),
+            "problem": np.where(found, follows["problem"].fillna(True).astype(bool), True),
+            "township": follows["township"].where(found, "").fillna(""),
+        }, index=rows)))
+
+    # A list of persons gives each row a household only through the first person of it: a
+    # row is written when its person is.
+    person_list = roster.sheets.get("members") == home
+    unused: list[UnusedRow] = []
+    sheets = []
+    for name, every in roster.rows.items():
+        keys = [k for k in roster.frames if roster.sheets[k] == name and not (person_list and k == "households")]
+        kept = _union([done[k] for k in keys])
+        reasons = pd.concat([frame for sheet, frame in why if sheet == name])
+        reasons = reasons[~reasons.index.duplicated()]  # the first role's reason (the household's)
+        left = every.difference(kept)
+        table = reasons.reindex(left)
+        sheets.append((name, len(every), len(every) - len(left)))
+        problem = table["problem"].astype(object).fillna(True).astype(bool).to_numpy()
+        unused += [UnusedRow(name, int(row), f"{reason if isinstance(reason, str) else '原因不明'}{_NOT_WRITTEN}",
+                             bool(bad), "" if bad else str(township))
+                   for row, reason, bad, township in zip(left, table["reason"], problem, table["township"],
+                                                          strict=True)]
+    return RosterUse(tuple(sheets), tuple(unused))
+
+
+def _union(parts: Iterable[pd.Index]) -> pd.Index:
+    out = pd.Index([], dtype="int64")
+    for part in parts:
+        out = out.union(part)
+    return out
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """4、6–9、12 (at most ``_SHOWN_RANGES`` runs, then 等)."""
+    runs: list[list[int]] = []
+    for row in sorted(rows):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    texts = [str(a) if a == b else f"{a}–{b}" for a, b in runs]
+    return "、".join(texts[:_SHOWN_RANGES]) + ("等" if len(texts) > _SHOWN_RANGES else "")
+
+
+def render_roster_use(use: RosterUse) -> list[str]:
+    """The lines ``template --roster`` prints: the count that adds up, then each row not
+    written with its row number and reason (a township not asked for: its rows together)."""
+    many = len([s for s in use.sheets if s[1]]) > 1
+    line = f"名单 {use.read} 行 = 写入 {use.written} 行 + 未写入 {use.read - use.written} 行"
+    if many:
+        line += "（" + "，".join(f"“{name}” {read} = {done} + {read - done}" for name, read, done in use.sheets) + "）"
+    lines = [line]
+    if not use.unused:
+        return lines
+    lines.append("未写入的行：")
+    asked: dict[tuple[str, str], list[int]] = {}
+    for row in use.unused:
+        where = f"“{row.sheet}”" if many else ""
+        if row.problem:
+            lines.append(f"  {where}第 {row.row} 行：{row.reason}")
+        else:
+            asked.setdefault((row.sheet, row.township), []).append(row.row)
+    for (sheet, township), rows in asked.items():
+        where = f"“{sheet}”" if many else ""
+        lines.append(f"  {where}乡镇“{township}”的 {len(rows)} 行（第 {_row_ranges(rows)} 行）：{_NOT_ASKED}"
+                     f"{_NOT_WRITTEN}")
+    return lines
 
 
 #: Headers of the county column in a roster (normalised), e.g. the national export's 县(市、区、旗).
@@ -430,7 +627,21 @@ def identify(policy: Policy, roster=None) -> Policy:
     return replace(policy, **changes, set_keys=policy.set_keys | set(changes))  # type: ignore[arg-type]
 
 
-def _roster_frames(roster) -> dict[str, pd.DataFrame]:
+@dataclass
+class _Roster:
+    """A roster as frames by sheet key, each row's index its row number in the roster."""
+
+    frames: dict[str, pd.DataFrame]
+    #: Sheet key → the roster sheet its rows come from (one sheet for a list of persons).
+    sheets: dict[str, str]
+    #: Roster sheet → all its data rows.
+    rows: dict[str, pd.Index]
+    #: A one-row-per-household list's rows repeating a 户编号 → the row first giving it.
+    repeats: pd.Series
+
+
+def _roster_frames(roster) -> _Roster:
+    no_repeats = pd.Series(dtype="int64")
     if isinstance(roster, pd.DataFrame):
         frames = {"households": roster}
     elif isinstance(roster, Mapping):
@@ -439,8 +650,25 @@ def _roster_frames(roster) -> dict[str, pd.DataFrame]:
             raise ValueError(f"unknown sheet keys: {sorted(unknown)}")
         frames = dict(roster)
     else:
-        frames = read_roster(roster)
-    # Computed values of an old workbook would be stale: the new one recalculates them.
+        path = Path(roster)
+        data = read_workbook(path, read_policy=False)
+        if "households" in data.sheets and data.sheets["households"].header_row:
+            read = {key: sheet for key, sheet in data.sheets.items() if sheet.header_row}
+            return _Roster(_fresh({key: sheet.frame for key, sheet in read.items()}),
+                           {key: sheet.name for key, sheet in read.items()},
+                           {sheet.name: sheet.frame.index for sheet in read.values()}, no_repeats)
+        table, _ = read_sheet_table(path)
+        frames, repeats = _roster_from_table(table, path.name)
+        name = str(table.attrs.get("sheet", ""))
+        return _Roster(_fresh(frames), dict.fromkeys(frames, name), {name: table.index}, repeats)
+    # Frames handed over in code: their index labels are the row numbers, when they can be.
+    frames = {key: frame if frame.index.is_unique else frame.reset_index(drop=True) for key, frame in frames.items()}
+    names = {key: SHEETS_BY_KEY[key].name for key in frames}
+    return _Roster(_fresh(frames), names, {names[key]: frame.index for key, frame in frames.items()}, no_repeats)
+
+
+def _fresh(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Computed values of an old workbook would be stale: the new one recalculates them."""
     return {
         key: frame.drop(columns=[c.key for c in SHEETS_BY_KEY[key].computed_columns], errors="ignore")
         for key, frame in frames.items()
@@ -459,11 +687,7 @@ def read_roster(path: str | Path) -> dict[str, pd.DataFrame]:
     户主身份证号 from the 户主 row; 家庭人口 by count when absent) and the
     家庭成员 rows.
     """
-    data = read_workbook(Path(path), read_policy=False)
-    if "households" in data.sheets and data.sheets["households"].header_row:
-        return {key: sheet.frame for key, sheet in data.sheets.items() if sheet.header_row}
-    table, _ = read_sheet_table(Path(path))
-    return _roster_from_table(table, Path(path).name)
+    return _roster_frames(Path(path)).frames
 
 
 def _schema_columns(table: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
@@ -525,16 +749,28 @@ def roster_columns(path: str | Path) -> RosterColumns:
     return RosterColumns(used, ignored, unfilled)
 
 
-def _roster_from_table(table: pd.DataFrame, file: str) -> dict[str, pd.DataFrame]:
+def _roster_from_table(table: pd.DataFrame, file: str) -> tuple[dict[str, pd.DataFrame], pd.Series]:
+    """(frames by sheet key, the rows that only repeat a household of a list without members:
+    row → the row first giving its 户编号)."""
     households = _schema_columns(table, HOUSEHOLDS)
     for key, header in (("household_no", "户编号"), ("township", "乡镇")):
         if key not in households.columns:
             raise InputError(f"县级花名册 {file} 中找不到“{header}”列，无法按乡镇生成工作簿。")
     members = _schema_columns(table, SHEETS_BY_KEY["members"])
     keys = match_keys(households["household_no"])
-    first = ~keys.duplicated() | keys.isna()
+    persons = bool({"name", "id_number"} & set(members.columns))
+    # A person without 户编号 belongs to no household (listed as not written); a household
+    # without one is still a household (validate then asks for its number).
+    first = ~keys.duplicated()
+    first = first & keys.notna() if persons else first | keys.isna()
     frames = {"households": households[first.to_numpy(dtype=bool)].copy()}
-    if {"name", "id_number"} & set(members.columns):
+    repeats = pd.Series(dtype="int64")
+    if not persons:
+        firsts = pd.Series(frames["households"].index, index=keys[first].to_numpy())
+        firsts = firsts[firsts.index.notna()]
+        repeated = ~first.to_numpy(dtype=bool)
+        repeats = pd.Series(keys[repeated].map(firsts).to_numpy(dtype="int64"), index=table.index[repeated])
+    else:
         members = members.assign(household_no=households["household_no"])
         frames["members"] = members
         heads = members[members.get("relation", pd.Series(None, index=members.index)) == "户主"]
@@ -548,18 +784,20 @@ def _roster_from_table(table: pd.DataFrame, file: str) -> dict[str, pd.DataFrame
         if "household_size" not in households.columns:
             sizes = match_keys(members["household_no"]).value_counts()
             frames["households"]["household_size"] = hh_keys.map(sizes).to_numpy()
-    return frames
+    return frames, repeats
 
 
 def _township_frames(frames: Mapping[str, pd.DataFrame], township: str) -> dict[str, pd.DataFrame]:
+    """The rows of ``township``'s households and the rows linked to them by 户编号 (index kept:
+    the roster's row numbers)."""
     households = frames["households"]
     mine = households["township"].astype("string").str.strip() == township
     selected = households[mine.fillna(False).to_numpy(dtype=bool)]
     keys = set(match_keys(selected["household_no"]).dropna()) if "household_no" in selected else set()
-    out = {"households": selected.reset_index(drop=True)}
+    out = {"households": selected}
     for key, frame in frames.items():
         if key == "households" or "household_no" not in frame.columns:
             continue
         linked = match_keys(frame["household_no"]).isin(keys).fillna(False).to_numpy(dtype=bool)
-        out[key] = frame[linked].reset_index(drop=True)
+        out[key] = frame[linked]
     return out

@@ -21,7 +21,7 @@ from .errors import FangpinError, InputError, exit_code
 from .issues import ERROR, WARNING, Issue, count_by_severity, issue, sort_issues
 from .policy import Policy
 from .text import shown_path
-from .workbook.discover import discover, open_in_office
+from .workbook.discover import Skipped, discover, open_in_office
 
 #: Warnings of one kind shown one by one per file in the text report; the rest are counted.
 SHOWN_PER_KIND = 5
@@ -67,6 +67,8 @@ class FileResult:
 @dataclass
 class ValidationResult:
     files: list[FileResult]
+    #: Files found in the folders given and not checked, with the reason (``workbook.discover``).
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def issues(self) -> list[Issue]:
@@ -94,6 +96,7 @@ class ValidationResult:
             "errors": self.errors,
             "warnings": self.warnings,
             "unreadable": [shown_path(path) for path in self.unreadable],
+            "skipped": [s.as_dict() for s in self.skipped],
             "exit_code": self.exit_code,
         }
 
@@ -128,11 +131,17 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
     inputs, skipped = discover(given, output_dirs=[annotate_dir] if annotate_dir is not None else [])
     named = {p for p in given if not p.is_dir()}
     refused = [s for s in skipped if s.path in named]
+    passed = [s for s in skipped if s.path not in named]
     if not inputs:
         if refused:
             raise InputError("没有可校验的工作簿：" + "；".join(
                 f"{shown_path(s.path.name)} {s.reason}" for s in refused) + "。请给出 .xlsx、.xlsm 或 .xls 工作簿。")
         folders = "、".join(shown_path(p) for p in given if p.is_dir())
+        ours = [s for s in passed if s.made]
+        if ours:
+            listed = "；".join(f"{shown_path(s.path.name)}：{s.reason}" for s in ours[:5])
+            raise InputError(f"文件夹 {folders} 中只有本工具写出的文件，没有乡镇工作簿（{listed}）："
+                             "请给出乡镇交回的工作簿或其所在的文件夹。")
         raise InputError(f"文件夹 {folders} 中没有找到工作簿（.xlsx、.xlsm、.xls）：请检查文件夹，"
                          "或直接给出工作簿文件。")
     for s in refused:
@@ -157,7 +166,7 @@ def validate_paths(paths: Iterable[str | Path], *, policy: Policy | None = None,
     add_cross_workbook_issues(results, checked, today)
     if annotate_dir is not None:
         _annotate(results, Path(annotate_dir), inputs)
-    return ValidationResult(results)
+    return ValidationResult(results, passed)
 
 
 def add_cross_workbook_issues(results: list[FileResult], checked: list[CheckedWorkbook],
@@ -239,8 +248,14 @@ def render_text(result: ValidationResult) -> str:
                              "（全部见 --json 输出或标注副本）")
         if file_result.annotation_note:
             lines.append(f"  {file_result.annotation_note}")
+    if result.skipped:
+        lines.append(f"已跳过 {len(result.skipped)} 个文件（未校验）：")
+        for s in result.skipped:
+            lines.append(f"  {shown_path(s.path)}：{s.reason}")
     summary = f"共 {len(result.files)} 个文件：错误 {result.errors} 个，提醒 {result.warnings} 个"
     if result.unreadable:
         summary += f"，{len(result.unreadable)} 个文件无法读取"
+    if result.skipped:
+        summary += f"；另跳过 {len(result.skipped)} 个文件"
     lines.append(summary)
     return "\n".join(lines) + "\n"

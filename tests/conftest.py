@@ -132,3 +132,16 @@ def pdf_pages() -> Callable[[Path], list[str]]:
         return done.stdout.split("\f")[:-1]
 
     return pages
+
+
+@pytest.fixture(scope="session")
+def township_as_xls(soffice, tmp_path_factory) -> tuple[Path, Path]:
+    """A filled township workbook (the template, as the sample county fills it, with its planted
+    mistakes) opened in LibreOffice and saved as .xlsx and as .xls, as a township might send it."""
+    from fangpin_xl.demo import write_sample_county
+    from fangpin_xl.policy import Policy
+
+    root = tmp_path_factory.mktemp("as-xls")
+    sample = write_sample_county(root / "乡镇", townships=1, households=30, seed=0, policy=Policy(year=2020))
+    (source,) = sample.workbooks.values()
+    return soffice(source), soffice(source, to="xls")

@@ -16,6 +16,7 @@ from fangpin_xl.annotate import (
 from fangpin_xl.errors import InputError
 from fangpin_xl.issues import ISSUE_HEADERS, Issue
 from fangpin_xl.validate import validate_paths
+from fangpin_xl.workbook.made import ANNOTATED_COPY, ISSUE_LIST, MARK, made_as
 
 
 def sha256(path: Path) -> str:
@@ -218,3 +219,38 @@ def test_a_workbook_too_large_to_annotate_gets_its_issue_list(tmp_path, checked)
         annotate_workbook(source, issues, tmp_path / "out", limit_bytes=1000)
     assert raised.value.written == tmp_path / "out" / f"{source.stem}_问题.xlsx"
     assert openpyxl.load_workbook(raised.value.written).sheetnames == ["问题"]
+
+
+def test_copies_and_issue_lists_are_marked_as_this_tools(tmp_path, checked):
+    source, issues = checked
+    copy = annotate_workbook(source, issues, tmp_path / "out")
+    assert made_as(copy) == ANNOTATED_COPY
+    # A copy of a copy carries one mark, not two.
+    again = annotate_workbook(copy, issues, tmp_path / "out2")
+    assert openpyxl.load_workbook(again).custom_doc_props.names == [MARK]
+    assert made_as(again) == ANNOTATED_COPY
+    xls = tmp_path / "老乡.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    assert made_as(annotate_workbook(xls, [], tmp_path / "out")) == ISSUE_LIST
+    from fangpin_xl.annotate import TooLarge
+
+    with pytest.raises(TooLarge) as raised:
+        annotate_workbook(source, issues, tmp_path / "big", limit_bytes=1000)
+    assert made_as(raised.value.written) == ISSUE_LIST
+
+
+def test_a_file_in_the_way_is_replaced_only_when_it_is_an_earlier_copy(tmp_path, checked):
+    source, issues = checked
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = out / source.name
+    shutil.copy(source, theirs)  # the township's workbook, put in the folder of copies by hand
+    before = sha256(theirs)
+    first = annotate_workbook(source, issues, out)
+    assert first == out / f"{source.stem}(2).xlsx" and sha256(theirs) == before
+    assert annotate_workbook(source, issues, out) == first  # the earlier copy is replaced
+    (out / "老乡_问题.xlsx").write_bytes(theirs.read_bytes())  # not an issue list
+    assert output_path(tmp_path / "老乡.xls", out) == out / "老乡_问题(2).xlsx"
+    assert output_path(source, out, issues_only=True) == out / f"{source.stem}_问题.xlsx"
+    assert annotation_note(tmp_path / "老乡.xls", out / "老乡_问题(2).xlsx").startswith(
+        "老乡.xls 是 .xls 格式，无法在原表上标注；问题清单已另存为 ")

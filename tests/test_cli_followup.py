@@ -10,6 +10,7 @@ workbooks with a different library (calamine) before they are compared.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -222,3 +223,18 @@ def test_json_is_the_library_result(sample_county, tmp_path, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed == followup_file(sample_county.county, out).as_dict()
     assert (printed["owe_now"], printed["visited_now"], printed["missed"], printed["open_problems"]) == (235, 234, 1, 4)
+
+
+def test_a_workbook_named_in_gbk(sample_county, tmp_path, capsys):
+    """Unzipped from an archive made on Chinese Windows: the name is GBK bytes. It is shown as
+    the clerk sees it, and the register beside it is named in that decoded form."""
+    raw = os.path.join(bytes(tmp_path), "北皋镇.xlsx".encode("gbk"))
+    shutil.copyfile(sample_county.township("北皋镇"), raw)
+    source = os.fsdecode(raw)
+    for _ in range(2):  # the second run replaces the first run's register
+        assert main(["followup", source]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == "文件：北皋镇.xlsx（乡镇工作簿）"
+        assert lines[-1] == f"已写出：{tmp_path / '北皋镇-回访登记.xlsx'}"
+    # The register's name is the decoded one (not GBK and UTF-8 bytes mixed).
+    assert sorted(os.listdir(bytes(tmp_path))) == sorted([os.path.basename(raw), "北皋镇-回访登记.xlsx".encode()])

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -397,3 +398,53 @@ def test_an_xls_export_reads_like_the_xlsx(planted, files, soffice, tmp_path, ca
             in capsys.readouterr().out.splitlines())
     assert [(r["户编号"], r["部门数据合计"]) for r in sheet(tmp_path / "out.xlsx", "疑似防贫对象")] == [
         (planted.p1.number, 5000)]
+
+
+# -- file names that are not UTF-8 ---------------------------------------------------------------------
+
+def gbk_named(folder: Path, name: str, data: bytes) -> str:
+    """A file whose name is GBK bytes (unzipped from an archive made on Chinese Windows), as the
+    command line hands it over on a UTF-8 file system: with surrogate escapes."""
+    raw = os.path.join(bytes(folder), name.encode("gbk"))
+    with open(raw, "wb") as fh:
+        fh.write(data)
+    path = os.fsdecode(raw)
+    with pytest.raises(UnicodeEncodeError):
+        path.encode("utf-8")
+    return path
+
+
+def test_files_named_in_gbk(planted, files, tmp_path, capsys):
+    households = gbk_named(tmp_path, "户.xlsx", planted.workbook.read_bytes())
+    medical = gbk_named(tmp_path, "医保.xlsx", files["medical"].read_bytes())
+    education = gbk_named(tmp_path, "教育.csv", files["education"].read_bytes())
+    output = tmp_path / "筛查结果.xlsx"
+    command = ["screen", "--households", households, "--medical", medical, "--education", education,
+               "-o", str(output)]
+    assert main([*command, "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["households_file"] == str(tmp_path / "户.xlsx")
+    assert [(f["file"], f["sheet"], f["read"], f["matched"]) for f in doc["files"]] == [
+        ("医保.xlsx", "Sheet1", 7, 5), ("教育.csv", "教育", 1, 1)]
+    assert sorted(r["来源文件"] for r in sheet(output, "疑似防贫对象")) == ["医保.xlsx", "教育.csv"]
+    assert [(r["文件"], r["工作表"]) for r in sheet(output, "核对")][:2] == [("医保.xlsx", "Sheet1"), ("教育.csv", "教育")]
+    assert main(command) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("户信息：户.xlsx（乡镇工作簿）：监测户 30 户")
+    assert lines[4:6] == [
+        "  医保 医保.xlsx 工作表“Sheet1”：读取 7 = 匹配 5（统计期内 3，统计期外 1，数据无法使用 1）+ 未匹配 1 + 身份证号无效 1",
+        "  教育 教育.csv 工作表“教育”：读取 1 = 匹配 1（统计期内 1，统计期外 0，数据无法使用 0）+ 未匹配 0 + 身份证号无效 0"]
+
+
+def test_an_unusable_department_file_named_in_gbk(planted, tmp_path, capsys):
+    medical = gbk_named(tmp_path, "医保.csv", "姓名,出院日期,个人自付\n张三,2020-05-05,100\n".encode("gbk"))
+    households = gbk_named(tmp_path, "户.xlsx", planted.workbook.read_bytes())
+    code = main(["screen", "--households", households, "--medical", medical, "-o", str(tmp_path / "out.xlsx")])
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        "错误：医保.csv（医保数据）：工作表“医保”缺少必填列“身份证号”（也可用列名：")
+    text = gbk_named(tmp_path, "交警.txt", b"x")
+    assert main(["screen", "--households", households, "--traffic", text, "-o", str(tmp_path / "out.xlsx")]) == 2
+    assert capsys.readouterr().err == (
+        "错误：交警.txt（交警数据）：不支持的文件类型“.txt”，部门数据请提供 .xlsx、.xls 或 .csv 文件。\n")
+    assert not (tmp_path / "out.xlsx").exists()

@@ -104,19 +104,63 @@ def test_the_national_export_as_roster_fills_income_and_dibao_and_says_what_it_u
         people.to_excel(writer, index=False, startrow=1)
         writer.sheets["Sheet1"].write(0, 0, "防返贫监测对象信息（按人）")
     assert main(["template", str(tmp_path / "out"), "--roster", str(path), "--year", "2020"]) == 0
-    assert capsys.readouterr().out.splitlines()[-3:] == [
+    assert capsys.readouterr().out.splitlines()[-4:] == [
         "名单中用到的列：乡(镇)→监测户·乡镇、行政村→监测户·村、户编号→监测户·户编号、姓名→家庭成员·姓名、"
         "证件号码→家庭成员·身份证号、与户主关系→家庭成员·与户主关系、监测对象类别→监测户·户类型、"
         "家庭年人均纯收入（元）→监测户·人均可支配收入、是否享受低保→监测户·低保",
         "名单中未用的列：县(市、区、旗)、民族",
         "名单中没有、需各乡镇自行填写的必填列：（无）",
+        "名单 3 行 = 写入 3 行 + 未写入 0 行",
     ]
     # Without 监测对象类别 the townships must fill in 户类型 themselves, and are told so.
     people.drop(columns="监测对象类别").to_excel(tmp_path / "无类别.xlsx", index=False)
     assert main(["template", str(tmp_path / "out2"), "--roster", str(tmp_path / "无类别.xlsx"), "--year", "2020"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "名单中没有、需各乡镇自行填写的必填列：户类型"
+    assert capsys.readouterr().out.splitlines()[-2] == "名单中没有、需各乡镇自行填写的必填列：户类型"
     ws = openpyxl.load_workbook(tmp_path / "out" / "馆陶县柴堡镇2020年防贫工作簿.xlsx")["监测户"]
     header = [c.value for c in ws[2]]
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=3, max_row=4)]
     assert [(r["户编号"], r["人均可支配收入"], r["低保"], r["户主姓名"], r["家庭人口"]) for r in rows] == [
         ("G1", 5000, "否", "甲", 2), ("G2", 6100, "单人保", "丙", 1)]
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(tmp_path, capsys):
+    (tmp_path / "名单.xlsx").write_bytes(b"x")  # a file where a folder should be
+    for out, reason in ((tmp_path / "名单.xlsx" / "乡镇", "路径中有一级是文件而不是文件夹，请换一个位置或名称"),
+                        (tmp_path / "断开", "已有同名的文件或快捷方式，请换一个名称")):
+        if out.name == "断开":
+            out.symlink_to(tmp_path / "不存在")
+        assert main(["template", str(out), "--township", "甲", "--county", "魏县", "--year", "2020"]) == 2
+        assert capsys.readouterr().err == f"错误：无法创建输出文件夹 {out}：{reason}。\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["名单.xlsx", "断开"]
+
+
+def test_roster_rows_not_written_are_listed_and_exit_1(tmp_path, capsys):
+    roster = pd.DataFrame({
+        "household_no": ["D-1-001", "D-1-002", "Y-1-001", "D-1-001", "X-1-001"],
+        "township": ["东代固乡", "东代固乡", "院堡乡", "东代固乡", None],
+        "head_name": ["张三", "李四", "王五", "张三", "赵六"],
+    })
+    path = write_roster(tmp_path / "名单.xlsx", roster)
+    code = main(["template", str(tmp_path / "out"), "--roster", str(path), "--county", "魏县", "--year", "2020"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[:3] == [f"已生成：{tmp_path / 'out' / n}" for n in (
+        "魏县东代固乡2020年防贫工作簿.xlsx", "魏县院堡乡2020年防贫工作簿.xlsx")] + ["共 2 个乡镇工作簿。"]
+    assert lines[-4:] == [
+        "名单 5 行 = 写入 3 行 + 未写入 2 行",
+        "未写入的行：",
+        "  第 5 行：户编号“D-1-001”与第 2 行重复（同一户只写入一次），未写入任何乡镇工作簿",
+        "  第 6 行：乡镇为空，未写入任何乡镇工作簿",
+    ]
+    # Townships not asked for are no data problem: their rows are counted, together.
+    clean = write_roster(tmp_path / "干净.xlsx", roster.iloc[:3])
+    code = main(["template", str(tmp_path / "one"), "--roster", str(clean), "--county", "魏县", "--year", "2020",
+                 "--township", "东代固乡"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[-3:] == [
+        "名单 3 行 = 写入 2 行 + 未写入 1 行",
+        "未写入的行：",
+        "  乡镇“院堡乡”的 1 行（第 4 行）：不在本次指定的乡镇（--township）中，未写入任何乡镇工作簿",
+    ]
+    assert main(["template", "--help"]) == 0
+    assert "有乡镇为空、重复、找不到所在户等未写入的行时退出码为 1" in capsys.readouterr().out

@@ -444,8 +444,17 @@ def test_output_inside_an_input_folder_is_skipped_on_rerun(sample, tmp_path):
     again = merge_workbooks([folder], out, jobs=1, today=TODAY)
     assert (out, discover.SKIP_OUTPUT) in [(s.path, s.reason) for s in again.skipped]
     other = merge_workbooks([folder], tmp_path / "另一个.xlsx", jobs=1, today=TODAY)
-    assert (out, merge.SKIP_COUNTY) in [(s.path, s.reason) for s in other.skipped]
+    # The mark says what it is before it is read (an unmarked one is known by its sheets: SKIP_COUNTY).
+    assert (out, "本工具写出的县级汇总，不是乡镇工作簿") in [(s.path, s.reason) for s in other.skipped]
     assert other.sheets["households"].read == again.sheets["households"].read
+    # A county workbook without the mark (an older version's, or saved by a program that drops
+    # custom properties) is known by its sheets once read.
+    wb = openpyxl.load_workbook(out)
+    del wb.custom_doc_props["fangpin-xl"]
+    wb.save(out)
+    third = merge_workbooks([folder], tmp_path / "第三个.xlsx", jobs=1, today=TODAY)
+    assert (out, merge.SKIP_COUNTY) in [(s.path, s.reason) for s in third.skipped]
+    assert third.sheets["households"].read == again.sheets["households"].read
 
 
 def test_on_duplicate_error_writes_nothing(sample, tmp_path):
@@ -779,3 +788,21 @@ def test_a_lower_case_x_is_stored_as_x_in_the_county_workbook_and_the_history(tm
     assert table(sheets, "家庭成员")[0]["身份证号"] == number
     assert read_history(tmp_path / "历史.sqlite", "监测户")["户主身份证号"].tolist() == [number]
     assert read_history(tmp_path / "历史.sqlite", "家庭成员")["身份证号"].tolist() == [number]
+
+
+def test_a_township_workbook_saved_as_xls_merges_like_the_xlsx(township_as_xls, tmp_path):
+    xlsx, xls = township_as_xls
+    expected = merge_workbooks([xlsx], tmp_path / "县.xlsx", jobs=1, today=TODAY)
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    shutil.copy(xls, folder)
+    # validate --annotate beside it: the .xls gets an issue list, which merge does not read.
+    annotated = validate_paths([folder], today=TODAY, annotate_dir=folder).files[0].annotated
+    assert annotated == folder / "魏城镇_问题.xlsx"
+    got = merge_workbooks([folder], tmp_path / "县2.xlsx", jobs=1, today=TODAY)
+    assert [(s.path, s.reason) for s in got.skipped] == [(annotated, "本工具写出的问题清单，不是乡镇工作簿")]
+    assert [f.name for f in got.merged] == ["魏城镇.xls"]
+    counts = {key: (t.read, t.written, t.rejected) for key, t in got.sheets.items()}
+    assert counts == {key: (t.read, t.written, t.rejected) for key, t in expected.sheets.items()}
+    assert counts["households"] == (30, 30, 0) and counts["cases"][0] == 7
+    assert all(t.read == t.written + t.rejected for t in got.sheets.values())

@@ -37,8 +37,11 @@ from fangpin_xl.templates import (
     BLANK_TEMPLATE_NAME,
     BLANK_TOWNSHIP,
     DEFAULT_ROWS,
+    RosterUse,
+    UnusedRow,
     build_blank_template,
     build_templates,
+    render_roster_use,
     write_township_workbook,
 )
 from fangpin_xl.workbook.write import (
@@ -406,7 +409,7 @@ def test_build_templates_from_a_roster(tmp_path):
         }),
         "members": pd.DataFrame({"household_no": ["A1", "a2", "B1", "Z9"], "name": ["张一", "王三", "李二", "某"]}),
     }
-    paths = build_templates(tmp_path / "out", policy=POLICY, county="魏县", roster=roster, rows=5)
+    paths = build_templates(tmp_path / "out", policy=POLICY, county="魏县", roster=roster, rows=5).paths
     assert [p.name for p in paths] == ["魏县东代固乡2020年防贫工作簿.xlsx", "魏县院堡镇2020年防贫工作簿.xlsx"]
     first = openpyxl.load_workbook(paths[0])
     assert [first["监测户"][f"A{r}"].value for r in (3, 4, 5)] == ["A1", "A2", None]
@@ -416,8 +419,112 @@ def test_build_templates_from_a_roster(tmp_path):
     assert second["家庭成员"]["B3"].value == "李二" and second["家庭成员"]["B4"].value is None
 
 
+def test_every_roster_row_is_written_or_listed_with_why(tmp_path):
+    roster = {
+        "households": pd.DataFrame({
+            "household_no": ["A1", "B1", "A2", "C1", None],
+            "township": ["东代固乡", "院堡镇", " 东代固乡 ", None, "院堡镇"],
+            "head_name": ["张一", "李二", "王三", "赵四", "钱五"],
+        }, index=[3, 4, 5, 6, 7]),  # as read from a workbook: the index is the row number
+        "members": pd.DataFrame({"household_no": ["A1", "a2", "B1", "Z9", None, "C1"],
+                                 "name": ["张一", "王三", "李二", "某", "某某", "赵四"]}, index=[3, 4, 5, 6, 7, 8]),
+        "visits": pd.DataFrame({"helper": ["王"]}),
+    }
+    result = build_templates(tmp_path / "out", policy=POLICY, roster=roster, rows=5, townships=["东代固乡"])
+    assert [p.name for p in result.paths] == ["魏县东代固乡2020年防贫工作簿.xlsx"]
+    book = openpyxl.load_workbook(result.paths[0])
+    assert [book["监测户"][f"A{r}"].value for r in (3, 4, 5)] == ["A1", "A2", None]
+    assert [book["家庭成员"][f"B{r}"].value for r in (3, 4, 5)] == ["张一", "王三", None]
+    not_asked = "乡镇“院堡镇”不在本次指定的乡镇（--township）中，未写入任何乡镇工作簿"
+    assert result.roster == RosterUse(
+        sheets=(("监测户", 5, 2), ("家庭成员", 6, 2), ("帮扶", 1, 0)),
+        unused=(
+            UnusedRow("监测户", 4, not_asked, problem=False, township="院堡镇"),
+            UnusedRow("监测户", 6, "乡镇为空，未写入任何乡镇工作簿"),
+            UnusedRow("监测户", 7, not_asked, problem=False, township="院堡镇"),
+            UnusedRow("家庭成员", 5, f"所在户（户编号“B1”，“监测户”第 4 行）{not_asked}", problem=False,
+                      township="院堡镇"),
+            UnusedRow("家庭成员", 6, "户编号“Z9”不在名单的监测户中，未写入任何乡镇工作簿"),
+            UnusedRow("家庭成员", 7, "户编号为空，无法对应到监测户，未写入任何乡镇工作簿"),
+            UnusedRow("家庭成员", 8, "所在户（户编号“C1”，“监测户”第 6 行）乡镇为空，未写入任何乡镇工作簿"),
+            UnusedRow("帮扶", 0, "没有“户编号”列，无法对应到监测户，未写入任何乡镇工作簿"),
+        ))
+    assert result.exit_code == 1
+    assert render_roster_use(result.roster) == [
+        "名单 12 行 = 写入 4 行 + 未写入 8 行（“监测户” 5 = 2 + 3，“家庭成员” 6 = 2 + 4，“帮扶” 1 = 0 + 1）",
+        "未写入的行：",
+        "  “监测户”第 6 行：乡镇为空，未写入任何乡镇工作簿",
+        "  “家庭成员”第 6 行：户编号“Z9”不在名单的监测户中，未写入任何乡镇工作簿",
+        "  “家庭成员”第 7 行：户编号为空，无法对应到监测户，未写入任何乡镇工作簿",
+        "  “家庭成员”第 8 行：所在户（户编号“C1”，“监测户”第 6 行）乡镇为空，未写入任何乡镇工作簿",
+        "  “帮扶”第 0 行：没有“户编号”列，无法对应到监测户，未写入任何乡镇工作簿",
+        "  “监测户”乡镇“院堡镇”的 2 行（第 4、7 行）：不在本次指定的乡镇（--township）中，未写入任何乡镇工作簿",
+        "  “家庭成员”乡镇“院堡镇”的 1 行（第 5 行）：不在本次指定的乡镇（--township）中，未写入任何乡镇工作簿",
+    ]
+    # Only townships not asked for: nothing wrong with the data.
+    clean = {"households": roster["households"].iloc[:3], "members": roster["members"].iloc[:3]}
+    again = build_templates(tmp_path / "again", policy=POLICY, roster=clean, rows=5, townships=["东代固乡"])
+    assert again.exit_code == 0 and again.roster is not None and not again.roster.problems
+    assert render_roster_use(again.roster)[0] == "名单 6 行 = 写入 4 行 + 未写入 2 行（“监测户” 3 = 2 + 1，“家庭成员” 3 = 2 + 1）"
+
+
+def test_a_roster_list_repeating_a_household_or_missing_its_number(tmp_path):
+    # One row per household: a repeated 户编号 is written once, the repeat listed.
+    path = tmp_path / "名单.xlsx"
+    wb = new_workbook(path)
+    ws = wb.add_worksheet("监测户名单")
+    ws.write_row(0, 0, ["户编号", "乡镇", "户主姓名"])
+    for r, row in enumerate([["A1", "甲乡", "一"], ["A2", "甲乡", "二"], ["A1", "甲乡", "三"],
+                             [None, "甲乡", "四"], ["B1", None, "五"], ["A2", "乙乡", "六"]], start=1):
+        ws.write_row(r, 0, row)
+    wb.close()
+    result = build_templates(tmp_path / "out", policy=POLICY, roster=path, rows=5)
+    assert [p.name for p in result.paths] == ["魏县甲乡2020年防贫工作簿.xlsx"]
+    assert [openpyxl.load_workbook(result.paths[0])["监测户"][f"D{r}"].value for r in range(3, 7)] == [
+        "一", "二", "四", None]
+    assert render_roster_use(result.roster) == [
+        "名单 6 行 = 写入 3 行 + 未写入 3 行",
+        "未写入的行：",
+        "  第 4 行：户编号“A1”与第 2 行重复（同一户只写入一次），未写入任何乡镇工作簿",
+        "  第 6 行：乡镇为空，未写入任何乡镇工作簿",
+        "  第 7 行：户编号“A2”与第 3 行重复（同一户只写入一次），未写入任何乡镇工作簿",
+    ]
+    assert result.exit_code == 1
+    # One row per person: a person without 户编号 belongs to no household.
+    people = tmp_path / "花名册.xlsx"
+    wb = new_workbook(people)
+    ws = wb.add_worksheet("Sheet1")
+    ws.write_row(0, 0, ["乡（镇）", "户编码", "姓名", "证件号码", "与户主关系"])
+    for r, row in enumerate([["甲乡", "1", "张一", "13043419900101001X", "户主"],
+                             [None, "2", "李一", "130434198001010031", "户主"],
+                             ["乙乡", "2", "李二", "130434198001010031", "子女"],
+                             ["甲乡", None, "王五", "130434198001010031", "户主"]], start=1):
+        ws.write_row(r, 0, row)
+    wb.close()
+    result = build_templates(tmp_path / "人", policy=POLICY, roster=people, rows=5)
+    assert [p.name for p in result.paths] == ["魏县甲乡2020年防贫工作簿.xlsx"]
+    assert render_roster_use(result.roster) == [
+        "名单 4 行 = 写入 1 行 + 未写入 3 行",
+        "未写入的行：",
+        "  第 3 行：乡镇为空，未写入任何乡镇工作簿",
+        "  第 4 行：所在户（户编号“2”，第 3 行）乡镇为空，未写入任何乡镇工作簿",
+        "  第 5 行：户编号为空，无法对应到监测户，未写入任何乡镇工作簿",
+    ]
+    book = openpyxl.load_workbook(result.paths[0])
+    assert [book["监测户"][f"A{r}"].value for r in (3, 4)] == ["1", None]
+    assert [book["家庭成员"][f"B{r}"].value for r in (3, 4)] == ["张一", None]
+
+
+def test_townships_whose_workbooks_share_a_name_are_refused(tmp_path):
+    with pytest.raises(InputError) as error:
+        build_templates(tmp_path / "out", policy=POLICY, townships=["甲/乡", "甲_乡"], rows=2)
+    assert str(error.value) == ("乡镇“甲/乡”和“甲_乡”的工作簿文件名相同（魏县甲_乡2020年防贫工作簿.xlsx），"
+                                "后一个会替换前一个：请改正名单或 --township 中的乡镇名称，未生成任何工作簿。")
+    assert not (tmp_path / "out").exists()
+
+
 def test_build_templates_blank_and_errors(tmp_path):
-    paths = build_templates(tmp_path, policy=POLICY, townships=["双井镇", "双井镇", "牙里镇"], rows=2)
+    paths = build_templates(tmp_path, policy=POLICY, townships=["双井镇", "双井镇", "牙里镇"], rows=2).paths
     assert [p.name for p in paths] == ["魏县双井镇2020年防贫工作簿.xlsx", "魏县牙里镇2020年防贫工作簿.xlsx"]
     with pytest.raises(InputError) as error:
         build_templates(tmp_path, policy=POLICY)
@@ -482,7 +589,7 @@ def test_build_templates_from_a_person_list_file(tmp_path):
     for r, person in enumerate(people, start=2):
         ws.write_row(r, 0, person)
     wb.close()
-    paths = build_templates(tmp_path / "out", policy=POLICY, roster=path, rows=4)
+    paths = build_templates(tmp_path / "out", policy=POLICY, roster=path, rows=4).paths
     assert [p.name for p in paths] == ["魏县东代固乡2020年防贫工作簿.xlsx", "魏县院堡镇2020年防贫工作簿.xlsx"]
     book = openpyxl.load_workbook(paths[0])
     hh, members = book["监测户"], book["家庭成员"]
@@ -506,7 +613,7 @@ def test_build_templates_from_a_county_workbook(tmp_path):
                                     "visit_date": [pd.Timestamp("2020-05-01")]}),
         },
     )
-    paths = build_templates(tmp_path / "out", policy=POLICY, roster=county, rows=3)
+    paths = build_templates(tmp_path / "out", policy=POLICY, roster=county, rows=3).paths
     assert [p.name for p in paths] == ["魏县甲乡2020年防贫工作簿.xlsx", "魏县乙镇2020年防贫工作簿.xlsx"]
     second = openpyxl.load_workbook(paths[1])
     assert second["监测户"]["A3"].value == "B" and second["监测户"]["H3"].value == 200

@@ -22,6 +22,7 @@ from fangpin_xl.validate import (
     render_text,
     validate_paths,
 )
+from fangpin_xl.workbook.made import ISSUE_LIST, made_as
 from fangpin_xl.workbook.read import read_workbook
 
 P = Policy()
@@ -749,6 +750,20 @@ def test_a_folder_without_workbooks_is_refused(tmp_path):
     assert str(raised.value) == f"文件夹 {tmp_path} 中没有找到工作簿（.xlsx、.xlsm、.xls）：请检查文件夹，或直接给出工作簿文件。"
 
 
+def test_a_folder_of_this_tools_outputs_only_is_refused(tmp_path):
+    from fangpin_xl.workbook.made import ISSUE_LIST
+    from fangpin_xl.workbook.write import new_workbook
+
+    wb = new_workbook(tmp_path / "老乡_问题.xlsx", made_as=ISSUE_LIST)
+    wb.add_worksheet("问题")
+    wb.close()
+    with pytest.raises(InputError) as raised:
+        validate_paths([tmp_path], today=TODAY)
+    assert str(raised.value) == (
+        f"文件夹 {tmp_path} 中只有本工具写出的文件，没有乡镇工作簿（老乡_问题.xlsx：本工具写出的问题清单，不是乡镇工作簿）："
+        "请给出乡镇交回的工作簿或其所在的文件夹。")
+
+
 def test_as_dict_is_the_json_report(tmp_path):
     path = workbook(tmp_path, setter("members", 1, "name", None))
     result = validate_paths([path], today=TODAY)
@@ -765,7 +780,7 @@ def test_as_dict_is_the_json_report(tmp_path):
             }],
             "annotated": None, "annotation_note": "",
         }],
-        "errors": 1, "warnings": 0, "unreadable": [], "exit_code": 1,
+        "errors": 1, "warnings": 0, "unreadable": [], "skipped": [], "exit_code": 1,
     }
 
 
@@ -907,3 +922,28 @@ def test_an_id_typed_into_a_count_column_is_an_error_and_never_shown_in_full(tmp
         frames["households"].loc[0, "recorded_status"] = "资料不全"
     report = render_text(validate_paths([workbook(tmp_path / "b", mobile_in_village)], today=TODAY))
     assert "13812345678" not in report
+
+
+def test_a_township_workbook_saved_as_xls_validates_like_the_xlsx(township_as_xls, tmp_path):
+    """The prepared rows of an .xls saved by LibreOffice are no phantom rows (their date
+    formulas read as 00:00, their "" as 0): the same rows and the same issues as the .xlsx."""
+    xlsx, xls = township_as_xls
+
+    def found(path):
+        result = validate_paths([path], today=TODAY)
+        return result.files[0].rows, [(i.code, i.severity, i.sheet, i.cell, i.column, i.value, i.message)
+                                      for i in result.issues]
+
+    rows, issues = found(xlsx)
+    assert rows == {"监测户": 30, "家庭成员": 99, "支出": 27, "救助": 7, "帮扶": 120, "援助": 10}
+    assert len(issues) == 20  # the planted mistakes (and the cells showing them)
+    assert found(xls) == (rows, issues)
+    # An .xls cannot be annotated: its issues are listed in a workbook of their own.
+    out = tmp_path / "标注"
+    result = validate_paths([xls], today=TODAY, annotate_dir=out)
+    written = result.files[0].annotated
+    assert written == out / "魏城镇_问题.xlsx" and made_as(written) == ISSUE_LIST
+    listed = list(openpyxl.load_workbook(written)["问题"].iter_rows(values_only=True))
+    assert len(listed) == 1 + len(issues)
+    assert result.files[0].annotation_note == (
+        f"魏城镇.xls 是 .xls 格式，无法在原表上标注；问题清单已另存为 {written}（如需标注，请先另存为 .xlsx）。")

@@ -758,3 +758,34 @@ def test_read_table_takes_the_first_sheet_that_fits(tmp_path):
     assert sd.columns == {"name": "A", "id_number": "B", "date": "C", "self_paid": "D"}
     assert sd.frame[["id_number", "self_paid"]].values.tolist() == [["130434197005010135", 5000.0]]
     assert sd.frame["date"].tolist() == [pd.Timestamp("2020-05-03")]
+
+
+def test_prepared_rows_whose_dates_read_as_midnight_are_not_data():
+    """A template saved as .xls by LibreOffice or WPS: the "" of a date formula comes back as
+    00:00 or as the zero date; a real date typed over the formula keeps its row."""
+    headers = [c.header for c in CASES.columns]
+    deadline, days_left = headers.index("办结时限"), headers.index("剩余工作日")
+
+    def prepared(value, left=0.0):
+        row = [None] * len(headers)
+        row[deadline], row[days_left] = value, left
+        return row
+
+    first = ["A1", "H001", "因病", "2020-04-29", "自下而上申请"] + [None] * (len(headers) - 5)
+    first[headers.index("状态")] = "已发现"
+    rows = [headers, first,
+            prepared(dt.time(0, 0)), prepared(dt.datetime(1899, 12, 30)), prepared(dt.datetime(1899, 12, 31)),
+            prepared(dt.date(1899, 12, 30)), prepared(""), prepared(dt.datetime(2020, 5, 22))]
+    sheet, _issues = sheet_from_values(rows, CASES)
+    assert sheet.frame.index.tolist() == [2, 8]
+    assert sheet.shown["deadline"].tolist() == [None, dt.datetime(2020, 5, 22)]
+
+
+def test_a_filled_template_saved_as_xls_reads_like_the_xlsx(township_as_xls):
+    xlsx, xls = township_as_xls
+    expected, got = read_workbook(xlsx), read_workbook(xls)
+    assert got.format == "xls"
+    assert {k: s.rows_read for k, s in got.sheets.items()} == {k: s.rows_read for k, s in expected.sheets.items()} == {
+        "households": 30, "members": 99, "spending": 27, "cases": 7, "visits": 120, "aid": 10}
+    for key, sheet in expected.sheets.items():
+        assert got.sheets[key].frame.index.tolist() == sheet.frame.index.tolist()

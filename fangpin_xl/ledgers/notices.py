@@ -29,13 +29,14 @@ from ..files import atomic_output
 from ..notice import LIST_HEADERS, Notice, notices
 from ..policy import Policy
 from ..text import display_width, redact, shown_path
+from ..workbook.made import NOTICE_LIST
 from ..workbook.write import PAPER_A4, new_workbook
 from .output import output_path, render_pdf
 from .source import Source, read_source
 
 PURPOSE = "公示"
 #: What the notices workbook is marked as and named after.
-KIND = "公示名单"
+KIND = NOTICE_LIST
 NEEDS = {"households": ("household_no", "village", "head_name"), "cases": ("case_no", "household_no", "stage")}
 #: Column widths of the list (序号, 户主姓名, 村, 救助类别, 拟救助金额).
 WIDTHS = (6, 14, 14, 12, 18)

@@ -23,9 +23,13 @@ PDF_TIMEOUT = 300
 
 def output_path(output: str | Path | None, source: Path, kind: str, inputs: Sequence[Path]) -> Path:
     """``output``, or ``<source stem>-<kind>.xlsx`` beside the source, once ``made.check_output``
-    has found it is neither an input nor somebody else's file."""
-    out = Path(output) if output is not None else source.with_name(f"{source.stem}-{kind}.xlsx")
-    check_output(out, inputs, kind=kind, example=f"{source.stem}-{kind}.xlsx")
+    has found it is neither an input nor somebody else's file.
+
+    A source named in GBK bytes (unzipped from an archive made on Chinese Windows) gives a
+    name in its decoded form: GBK and UTF-8 bytes in one name could be shown by no one."""
+    name = f"{shown_path(source.stem)}-{kind}.xlsx"
+    out = Path(output) if output is not None else source.with_name(name)
+    check_output(out, inputs, kind=kind, example=name)
     return out
 
 

@@ -45,11 +45,14 @@ from ..followup_register import (
 from ..indicators import share
 from ..policy import Policy
 from ..schema import DATE, HOUSEHOLDS, INTEGER, PERCENT, TEXT, Column, Sheet
+from ..text import shown_path
+from ..workbook.made import VISIT_REGISTER
 from ..workbook.write import Formats, new_workbook
 from .output import output_path, write_facts, write_table
 from .source import Source, read_source
 
-PURPOSE = "回访登记"
+#: What the register is for, marked as and named after (``workbook.made``).
+PURPOSE = VISIT_REGISTER
 NEEDS = {"households": ("household_no",), "visits": ("household_no", "visit_date")}
 SUMMARY_SHEET = "概况"
 
@@ -93,7 +96,7 @@ class FollowUpResult:
     def as_dict(self) -> dict:
         r = self.register
         return {
-            "output": str(self.output), "file": self.source.name, "workbook": self.source.kind,
+            "output": shown_path(self.output), "file": self.source.name, "workbook": self.source.kind,
             "as_of": r.as_of.isoformat(), "period_months": r.months,
             "periods": r.label(r.periods).tolist(), **self.counts(), "exit_code": self.exit_code,
         }
@@ -379,6 +382,6 @@ def render_followup(result: FollowUpResult) -> str:
     lines = [f"{label}：{text}" for label, text in register_facts(result)]
     if result.register.errors:
         lines.append(f"有 {result.register.errors} 处回访数据错误（见“回访数据问题”工作表）。")
-    lines.append(f"已写出：{result.output}")
+    lines.append(f"已写出：{shown_path(result.output)}")
     return "\n".join(lines) + "\n"
 

@@ -41,7 +41,8 @@ from ..indicators import COUNTY_TOTAL, ERROR, HISTORY_MEASURES, WARNING, Finding
 from ..policy import SPENDING_KINDS, Policy
 from ..schema import INTEGER, MONEY, PERCENT, TEXT, Column, Sheet
 from ..store import yearly_figures
-from ..text import number_text, percent_text, redact
+from ..text import number_text, percent_text, redact, shown_path
+from ..workbook.made import WORK_REPORT
 from ..workbook.write import HEADER_ROWS, PAPER_A4, Formats, new_workbook
 from .history import History, fund_balance, read_history
 from .output import output_path, write_facts, write_table
@@ -49,7 +50,7 @@ from .source import Source, read_source
 
 PURPOSE = "统计"
 #: What the report workbook is marked as and named after.
-KIND = "工作报告"
+KIND = WORK_REPORT
 NEEDS = {"households": ("household_no",), "cases": ("case_no", "household_no", "stage")}
 OVERVIEW, TOWNSHIPS, YEARS, NOTES = "全县概况", "分乡镇", "历年", "说明"
 CHART_COLORS = ("#9DC3E6", "#2E75B6", "#C55A11", "#70AD47")
@@ -91,7 +92,7 @@ class ReportResult:
     def as_dict(self) -> dict:
         total = self.total
         return {
-            "output": str(self.output), "file": self.source.name, "workbook": self.source.kind,
+            "output": shown_path(self.output), "file": self.source.name, "workbook": self.source.kind,
             "year": self.year, "as_of": self.source.checked.check_date.isoformat(),
             "figures": {k: _plain(total[k]) for k in indicators.FIGURE_COLUMNS if k != "township"},
             "townships": [_plain(v) for v in self.figures["township"][:-1]],
@@ -487,5 +488,5 @@ def render_report(result: ReportResult) -> str:
     lines += notes(result)[:-1]
     for found in result.findings:
         lines.append(f"{'错误' if found.severity == ERROR else '提醒'}：{found.message}")
-    lines.append(f"已写出：{result.output}")
+    lines.append(f"已写出：{shown_path(result.output)}")
     return "\n".join(lines) + "\n"

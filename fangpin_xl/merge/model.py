@@ -15,6 +15,7 @@ from ..policy import GROUPS, Policy
 from ..schema import CASE_STAGES, SHEETS
 from ..text import shown_path
 from ..workbook.discover import Skipped
+from ..workbook.made import COUNTY_WORKBOOK
 
 SKIP_NOT_TOWNSHIP = "不是乡镇工作簿（没有找到“监测户”等数据工作表）"
 SKIP_COUNTY = "县级汇总工作簿（汇总结果，不是乡镇工作簿）"
@@ -40,7 +41,7 @@ ACCOUNTED: tuple[tuple[str, str], ...] = (*((s.key, s.name) for s in SHEETS), (O
 # Sheet names of the county workbook.
 SUMMARY_SHEET = "汇总"
 #: What the county workbook is marked as (``workbook.made``): a later merge may replace it.
-COUNTY_KIND = "县级汇总"
+COUNTY_KIND = COUNTY_WORKBOOK
 ISSUES_SHEET = "问题"
 DUPLICATES_SHEET = "重复"
 SOURCES_SHEET = "来源"

@@ -5,11 +5,20 @@ searched with its sub-folders; Excel owner files (~$名称.xlsx), hidden files
 and folders, non-workbooks and broken links are skipped with a reason. A
 folder a command writes into (the annotated copies) is not searched, and a
 file it writes (the county workbook) is never taken as an input.
+
+Files this tool wrote (``made.made_as``) that a folder holds are skipped too,
+the files named on the command line never: an earlier county workbook, ledger or
+issue list is no township workbook, and an annotated copy (validate --annotate,
+``<名称>_标注.xlsx`` beside its workbook or ``<名称>.xlsx`` in another folder)
+lying beside its original would count the township twice. An annotated copy
+whose original is not among the inputs is read: a township may correct the copy
+and return it instead.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +27,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..issues import Issue, issue
 from ..text import shown_path
+from .made import ANNOTATED_COPY, KINDS, made_as
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 LOCK_PREFIX = "~$"
@@ -31,12 +41,22 @@ SKIP_OUTPUT = "本次命令写出的文件"
 SKIP_OUTPUT_DIR = "本次命令写出的文件夹"
 SKIP_REPEATED = "重复指定的文件"
 SKIP_BROKEN_LINK = "无法打开的链接或快捷方式（指向不存在的位置，或指向自身）"
+SKIP_ANNOTATED = ("是 {original} 的标注副本（validate --annotate 写出），未重复读取；"
+                  "如果乡镇在副本上改正后交回，请用它替换原文件")
+SKIP_MADE = "本工具写出的{kind}，不是乡镇工作簿"
+
+#: The workbooks that can carry the mark (made_as opens a zip: an .xls cannot).
+_MARKED_SUFFIXES = (".xlsx", ".xlsm")
+#: What annotate adds to its copy's name: _标注, _标注(2) beside the source; (2) elsewhere.
+_COPY_SUFFIX = re.compile(r"(?:_标注(?:\(\d+\))?|\(\d+\))$")
 
 
 @dataclass
 class Skipped:
     path: Path
     reason: str
+    #: What this tool wrote the file as (``made.KINDS``), when that is why it is skipped.
+    made: str | None = None
 
     def as_dict(self) -> dict:
         return {"path": shown_path(self.path), "file": shown_path(self.path.name),
@@ -85,6 +105,7 @@ def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
     targets |= {Path(os.path.abspath(p)) for p in outputs}
     skip_dirs = {r for r in (_resolved(Path(p)) for p in output_dirs) if r is not None}
     found: list[Path] = []
+    in_folder: list[bool] = []
     skipped: list[Skipped] = []
     seen: set[Path] = set()
 
@@ -112,6 +133,7 @@ def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
             return
         seen.add(resolved)
         found.append(path)
+        in_folder.append(not named)
 
     for raw in paths:
         path = Path(raw)
@@ -134,7 +156,49 @@ def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
                     consider(base / name, named=False)
         else:
             consider(path, named=True)
-    return found, skipped
+    made = _our_outputs(found, in_folder)
+    skipped += [made[i] for i in sorted(made)]
+    return [path for i, path in enumerate(found) if i not in made], skipped
+
+
+def original_stem(stem: str) -> str:
+    """The stem of the workbook an annotated copy was made from (甲乡_标注(2) → 甲乡)."""
+    return _COPY_SUFFIX.sub("", stem)
+
+
+def _our_outputs(found: list[Path], in_folder: list[bool]) -> dict[int, Skipped]:
+    """Index in ``found`` → why it is skipped, for the files found in folders that this
+    tool wrote: any output but an annotated copy, and an annotated copy whose original
+    (the copy's stem without _标注 or (n)) is read as well.
+
+    Only the zip directory and the small custom-properties part of each .xlsx is read.
+    When several files claim one original (a corrected copy the county put in place of
+    the original, and the copy annotated from it), an unmarked file is the original, else
+    the copy whose name is the original's own, else the first found: exactly one is read.
+    """
+    kinds = {i: made_as(path) for i, path in enumerate(found)
+             if in_folder[i] and path.suffix.lower() in _MARKED_SUFFIXES}
+    out: dict[int, Skipped] = {}
+    kept: dict[str, Path] = {}  # stem (case-folded) → a file that is read
+    copies: list[int] = []
+    for i, path in enumerate(found):
+        kind = kinds.get(i)
+        if kind == ANNOTATED_COPY:
+            copies.append(i)
+        elif kind in KINDS:
+            out[i] = Skipped(path, SKIP_MADE.format(kind=kind), made=kind)
+        else:
+            kept.setdefault(path.stem.casefold(), path)
+    copies.sort(key=lambda i: (original_stem(found[i].stem) != found[i].stem, i))
+    for i in copies:
+        copy = found[i]
+        original = kept.get(original_stem(copy.stem).casefold()) or kept.get(copy.stem.casefold())
+        if original is None:
+            kept[copy.stem.casefold()] = copy
+            continue
+        named = original.name if original.name != copy.name else str(original)
+        out[i] = Skipped(copy, SKIP_ANNOTATED.format(original=shown_path(named)), made=ANNOTATED_COPY)
+    return out
 
 
 def lock_file(workbook: Path) -> Path | None:

@@ -21,6 +21,20 @@ from ..text import shown_path
 #: The custom document property's name.
 MARK = "fangpin-xl"
 
+# What each output is marked as (the property's value; also how messages name it).
+COUNTY_WORKBOOK = "县级汇总"  # merge
+SCREENING = "筛查结果"  # screen
+FUND_LEDGER = "基金台账"  # fund
+VISIT_REGISTER = "回访登记"  # followup
+NOTICE_LIST = "公示名单"  # notice
+WORK_REPORT = "工作报告"  # report
+ANNOTATED_COPY = "标注副本"  # validate --annotate: a township workbook with its problems marked
+ISSUE_LIST = "问题清单"  # validate --annotate: the 问题 sheet alone (.xls or too large a source)
+#: Every kind this tool writes. None of them is a township workbook to read again; an
+#: annotated copy may be one (a township corrects it and returns it): see ``discover``.
+KINDS = (COUNTY_WORKBOOK, SCREENING, FUND_LEDGER, VISIT_REGISTER, NOTICE_LIST, WORK_REPORT,
+         ANNOTATED_COPY, ISSUE_LIST)
+
 _CUSTOM_PART = "docProps/custom.xml"
 _NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 #: A real custom.xml is a few hundred bytes; a larger one is not read.

@@ -40,6 +40,7 @@ visits may leave out), ``empty_sheet`` (same severities), ``header_not_found``
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -266,7 +267,8 @@ def read_table(path, spec: Sheet, *, limits: Limits | None = None) -> tuple[Shee
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        return sheet_from_values(read_csv_rows(path, limits), spec, name=path.stem, file=path.name)
+        return sheet_from_values(read_csv_rows(path, limits), spec, name=shown_path(path.stem),
+                                 file=shown_path(path.name))
     fmt = check_file(path, limits)
     date1904 = read_date1904(path) if fmt != "xls" else False
     first: tuple[SheetData, list[Issue]] | None = None
@@ -275,7 +277,7 @@ def read_table(path, spec: Sheet, *, limits: Limits | None = None) -> tuple[Shee
             grid = book.grid(name)
             if not grid.height:
                 continue
-            data, issues = _read_schema_sheet(grid, spec, name, path.name, date1904, ERROR)
+            data, issues = _read_schema_sheet(grid, spec, name, shown_path(path.name), date1904, ERROR)
             if not any(found.is_error for found in issues):
                 return data, issues
             first = first or (data, issues)
@@ -302,7 +304,7 @@ def _read_book(book, path: Path, fmt: str, date1904: bool, sheets: tuple[Sheet, 
             ))
             continue
         data, sheet_issues = _read_schema_sheet(
-            book.grid(found), spec, found, file, date1904, severity,
+            book.grid(found), spec, found, file, date1904, severity, xls=fmt == "xls",
         )
         result[spec.key] = data
         issues.extend(sheet_issues)
@@ -436,7 +438,7 @@ def read_sheet_table(
 # --- schema sheets ----------------------------------------------------------
 
 
-def _read_schema_sheet(grid, spec, name, file, date1904, severity):
+def _read_schema_sheet(grid, spec, name, file, date1904, severity, *, xls: bool = False):
     issues: list[Issue] = []
     if grid.height == 0:
         issues.append(Issue(
@@ -509,7 +511,12 @@ def _read_schema_sheet(grid, spec, name, file, date1904, severity):
             # A computed column holds what its formula shows (未回访, 超出日历范围, a note), nothing
             # entered: kept as shown for display_mismatch, never coerced.
             cells = block[positions, position].copy() if len(block) else np.empty(0, dtype=object)
-            cells[result.empty.to_numpy(dtype=bool)[positions]] = None
+            nothing = result.empty.to_numpy(dtype=bool)[positions] | _shows_nothing(cells)
+            if xls:
+                # LibreOffice saves a formula's "" as the number 0 in .xls (calamine would read
+                # Excel's own empty result as ""): a 0 there may be either, so it is not compared.
+                nothing |= _is_zero(cells)
+            cells[nothing] = None
             shown[col.key] = pd.Series(cells, index=index, dtype=object)
         else:
             _collect(result, block[:, position], keep, col, letter, first_excel_row, changes, failures)
@@ -617,12 +624,43 @@ def _block(rows: list[list], width: int) -> np.ndarray:
     return block
 
 
-def _typed_over_formula(raw: np.ndarray) -> np.ndarray:
-    """Cells of a computed column holding something other than blank or 0."""
-    blank = np.fromiter((is_blank(v) for v in raw), dtype=bool, count=len(raw))
-    zero = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool) and v == 0 for v in raw),
+#: The dates a zero serial reads as: 1899-12-30 (day 0 of the 1900 system as Python counts it)
+#: and 1899-12-31 (Excel's own 1900-01-00, which some readers return instead).
+_ZERO_DATES = (dt.date(1899, 12, 30), dt.date(1899, 12, 31))
+_MIDNIGHT = dt.time(0, 0)
+
+
+def _shows_nothing(raw: np.ndarray) -> np.ndarray:
+    """Cells of a computed column that show nothing a person entered: blank, or a zero date.
+
+    A prepared row's formula gives "" until its row is filled. Excel and the .xlsx keep that
+    "", but a workbook saved as .xls by LibreOffice or WPS stores the empty result of a
+    date-formatted formula as the number 0, which python-calamine returns as the time
+    00:00 (or as the zero date): read as a value, every prepared row of 监测户 and 救助
+    would become a row of data with its required cells missing. No formula of ours gives
+    a date at midnight of day 0, so such a cell is blank here (computed columns only:
+    an input cell holding 0 in a date column is the township's mistake, reported by coerce).
+    """
+    def nothing(value) -> bool:
+        if is_blank(value):
+            return True
+        if isinstance(value, dt.datetime):
+            return value.time() == _MIDNIGHT and value.date() in _ZERO_DATES
+        if isinstance(value, dt.date):
+            return value in _ZERO_DATES
+        return isinstance(value, dt.time) and value == _MIDNIGHT
+
+    return np.fromiter((nothing(v) for v in raw), dtype=bool, count=len(raw))
+
+
+def _is_zero(raw: np.ndarray) -> np.ndarray:
+    return np.fromiter((isinstance(v, int | float) and not isinstance(v, bool) and v == 0 for v in raw),
                        dtype=bool, count=len(raw))
-    return ~blank & ~zero
+
+
+def _typed_over_formula(raw: np.ndarray) -> np.ndarray:
+    """Cells of a computed column holding something other than blank, a zero date or 0."""
+    return ~_shows_nothing(raw) & ~_is_zero(raw)
 
 
 def _keep_rows(coerced, n: int) -> np.ndarray:
