@@ -286,3 +286,58 @@ class _AsciiTwins(dict):
 
 _ASCII_TWINS = _AsciiTwins()
 
+
+# -- sheet names ----------------------------------------------------------------------------
+
+#: What Excel refuses in a sheet name, each as its full-width twin (东/西村 → 东／西村).
+_SHEET_CHARS = str.maketrans({"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／",
+                              "\\": "＼"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+#: Excel's limit, in the UTF-16 units it counts (a rare character outside the BMP is two).
+SHEET_NAME_LIMIT = 31
+
+
+def sheet_names(wanted: list[str], *, fallback: str = "工作表") -> list[str]:
+    """Valid, distinct Excel sheet names for ``wanted`` (names made from what people typed).
+
+    ``[ ] : * ? / \\`` become their full-width twins, an apostrophe at either end
+    becomes ’, control characters a space; an ID or mobile number is masked
+    (``redact``); the name is cut to Excel's 31 characters; a blank name is
+    ``fallback``; names equal to an earlier one (Excel ignores case) get (2), (3) …
+    within the 31 characters. Excel's reserved name History gets the same suffix.
+    """
+    names: list[str] = []
+    taken = {"history"}
+    for text in wanted:
+        name = _sheet_text(text) or fallback
+        base, k = name, 2
+        while name.casefold() in taken:
+            suffix = f"({k})"
+            name = _sheet_text(_cut(base, SHEET_NAME_LIMIT - len(suffix)) + suffix)
+            k += 1
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _sheet_text(text: str) -> str:
+    name = " ".join(_CONTROL.sub(" ", redact(str(text))).split()).translate(_SHEET_CHARS)
+    name = _cut(name, SHEET_NAME_LIMIT).strip()
+    if name.startswith("'"):
+        name = "’" + name[1:]
+    if name.endswith("'"):
+        name = name[:-1] + "’"
+    return name
+
+
+def _cut(text: str, units: int) -> str:
+    """``text`` cut to at most ``units`` UTF-16 code units, never inside a character."""
+    if len(text.encode("utf-16-le")) <= 2 * units:
+        return text
+    out, used = [], 0
+    for ch in text:
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            break
+        out.append(ch)
+    return "".join(out)

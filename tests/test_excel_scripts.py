@@ -229,3 +229,34 @@ def test_check_on_a_sample_county_township_equals_validate(tmp_path):
     assert len(expected) >= 5
     checked = scripts.check_book(xw.Book(json=book_json(path)), today=TODAY)
     assert list(checked.issues) == expected
+
+
+def test_notice_sheet_name_from_a_village_excel_refuses(tmp_path):
+    data = frames(formula_text=False)
+    data["households"]["village"] = ["东/西村", "北*庄"]
+    data["households"]["head_name"] = ["王建国 13812345678", "李秀英"]  # a phone typed into the name
+    path = tmp_path / "东代固乡.xlsx"
+    write_township_workbook(path, policy=Policy(), township="东代固乡", frames=data, rows=8)
+    # Through the server call path, the clerk having selected H1's row of 监测户.
+    actions = run("make_notice", xw.Book(json=book_json(path, selection="B3", active="监测户")))
+    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == ["公示-东／西村"]
+    assert actions[-1]["func"] == "alert"
+    assert actions[-1]["args"][:2] == [
+        "已生成公示名单：公示-东／西村（不含身份证号、电话、银行账号和健康信息）。", "精准防贫"]
+    rows = next(a["values"] for a in actions if a["func"] == "setValues")
+    assert rows[0][0] == "魏县东代固乡东/西村防贫救助对象公示"
+    assert rows[4] == [1, "王建国 138****5678", "东/西村", "因病", "6208"]
+
+
+def test_notice_refreshes_the_sheet_whatever_its_case(tmp_path):
+    data = frames(formula_text=False)
+    data["households"]["village"] = ["abc村", "西村"]
+    path = tmp_path / "东代固乡.xlsx"
+    write_township_workbook(path, policy=Policy(), township="东代固乡", frames=data, rows=8)
+    book_data = book_json(path, selection="B3", active="监测户")
+    book_data["sheets"].append({"name": "公示-ABC村", "values": [["旧名单"]], "pictures": [], "tables": []})
+    book = xw.Book(json=book_data)
+    assert scripts.notice_sheet(book, start=dt.date(2020, 6, 12)) == ["公示-ABC村"]
+    actions = book.json()["actions"]
+    assert not any(a["func"] == "addSheet" for a in actions)
+    assert any(a["func"] == "sheetClear" for a in actions)

@@ -110,3 +110,19 @@ def test_redact_leaves_amounts_dates_and_masked_numbers(text):
     from fangpin_xl.text import redact
 
     assert redact(text) == text
+
+
+def test_sheet_names_from_what_people_typed():
+    from fangpin_xl.text import sheet_names
+
+    long = "东代固乡东代固村第一村民小组第二村民小组第三村民小组北南西东中"  # 31 characters
+    assert len(long) == 31
+    assert sheet_names(["东/西村", "北*庄", "东/西村", "东／西村", "[前]:后?村\\", "'村'", "  ", "History",
+                        long, long + "南", "公示-130434198001011237", "东\n村"]) == [
+        "东／西村", "北＊庄", "东／西村(2)", "东／西村(3)", "［前］：后？村＼", "’村’", "工作表", "History(2)",
+        long, long[:28] + "(2)", "公示-130434＊＊＊＊＊＊＊＊1237", "东 村"]
+    # Excel ignores case; a cut name never ends in an apostrophe; a character outside the BMP
+    # counts two of the 31.
+    assert sheet_names(["Abc", "aBC", "x" * 30 + "'y"], fallback="公示") == ["Abc", "aBC(2)", "x" * 30 + "’"]
+    assert sheet_names(["𠀀" * 16]) == ["𠀀" * 15]
+    assert sheet_names(["", ""], fallback="公示") == ["公示", "公示(2)"]

@@ -28,9 +28,9 @@ from ..derive import shown_cases, shown_households
 from ..errors import FangpinError
 from ..formulas import FIRST_DATA_ROW, case_formulas, household_formulas, param_name
 from ..issues import ERROR, ISSUE_HEADERS, WARNING, Issue, count_by_severity
-from ..notice import LIST_HEADERS, notices
+from ..notice import LIST_HEADERS, notice_sheet_names, notices
 from ..schema import CASES, HOUSEHOLDS, ISSUES_SHEET, SHEETS
-from ..text import cell_text, split_cell
+from ..text import cell_text, redact, split_cell
 from .book import (
     COMPUTED_COLOR,
     ERROR_COLOR,
@@ -134,17 +134,18 @@ def notice_sheet(book: Any, *, village: str | None = None, start: dt.date | None
               + f"有待公示案件的村：{hint}")
         return []
     written = []
-    for item in found:
-        name = (NOTICE_PREFIX + item.village)[:31]
+    for item, name in zip(found, notice_sheet_names(found, NOTICE_PREFIX), strict=True):
         sheet = find_or_add_sheet(book, name)
         rows: list[list[Any]] = [[item.title], [item.text], [""], list(LIST_HEADERS)]
         rows += item.rows.to_numpy(dtype=object).tolist()
         rows += [[""], [item.contact], [""], [item.signature]]
-        write_rows(sheet, "A1", [row + [""] * (len(LIST_HEADERS) - len(row)) for row in rows])
+        # Printed and posted: no ID or mobile number, even one typed into a name cell.
+        write_rows(sheet, "A1", [[redact(v) if isinstance(v, str) else v for v in row]
+                                 + [""] * (len(LIST_HEADERS) - len(row)) for row in rows])
         for i, width in enumerate((6, 14, 12, 10, 16), start=1):
             sheet.range((1, i)).column_width = width
         sheet.range((4, 1), (4, len(LIST_HEADERS))).color = "#DDEBF7"
-        written.append(name)
+        written.append(sheet.name)
     book.sheets[written[-1]].activate()
     _tell(book, f"已生成公示名单：{'、'.join(written)}（不含身份证号、电话、银行账号和健康信息）。")
     return written
