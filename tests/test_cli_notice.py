@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from fangpin_xl.cli import main
+from fangpin_xl.errors import InputError
 from fangpin_xl.ids import make_id
 from fangpin_xl.ledgers.notices import NO_SOFFICE, notice_file
 from fangpin_xl.text import redact
@@ -216,3 +218,40 @@ def test_villages_excel_refuses_as_sheet_names(tmp_path):
     # The notice itself shows the village as typed.
     assert wb["东／西村"]["A1"].value == "魏县东代固乡东/西村防贫救助对象公示"
     assert wb["东／西村"]["C5"].value == "东/西村"
+
+
+def test_pdf_failures_are_explained_in_chinese(tmp_path, monkeypatch):
+    from fangpin_xl.ledgers import output
+    from fangpin_xl.ledgers.output import PDF_INSTEAD, render_pdf
+
+    workbook = tmp_path / "公示名单.xlsx"
+    workbook.write_bytes(b"not a workbook")
+    pdf = tmp_path / "公示名单.pdf"
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        # The real LibreOffice, given what it cannot open, makes no PDF; its English output stays out.
+        with pytest.raises(InputError) as info:
+            render_pdf(workbook, pdf)
+        assert str(info.value) == f"LibreOffice 未能把 公示名单.xlsx 转为 PDF。{PDF_INSTEAD}"
+    # Stand-ins for a broken installation: a program that cannot be started, one that fails,
+    # one that hangs.
+    sleep = shutil.which("sleep")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    soffice = bin_dir / "soffice"
+    soffice.write_bytes(b"\x7fELF broken")
+    soffice.chmod(0o755)
+    with pytest.raises(InputError) as info:
+        render_pdf(workbook, pdf)
+    assert str(info.value) == (f"无法启动 LibreOffice（系统错误代码 {errno.ENOEXEC}），未能把 公示名单.xlsx 转为 PDF。"
+                               f"{PDF_INSTEAD}")
+    soffice.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 3\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        render_pdf(workbook, pdf)
+    assert str(info.value) == f"LibreOffice 未能把 公示名单.xlsx 转为 PDF（退出码 3）。{PDF_INSTEAD}"
+    soffice.write_text(f"#!/bin/sh\nexec {sleep} 30\n", encoding="utf-8")
+    monkeypatch.setattr(output, "PDF_TIMEOUT", 1)
+    with pytest.raises(InputError) as info:
+        render_pdf(workbook, pdf)
+    assert str(info.value) == f"LibreOffice 在 1 秒内未能把 公示名单.xlsx 转为 PDF。{PDF_INSTEAD}"
+    assert not pdf.exists()

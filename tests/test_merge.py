@@ -779,3 +779,12 @@ def test_a_lower_case_x_is_stored_as_x_in_the_county_workbook_and_the_history(tm
     assert table(sheets, "家庭成员")[0]["身份证号"] == number
     assert read_history(tmp_path / "历史.sqlite", "监测户")["户主身份证号"].tolist() == [number]
     assert read_history(tmp_path / "历史.sqlite", "家庭成员")["身份证号"].tolist() == [number]
+
+
+def test_a_file_that_cannot_be_opened_is_explained_in_chinese(tmp_path):
+    from fangpin_xl.merge.worker import UNREADABLE, Task, process
+
+    (tmp_path / "文件").write_bytes(b"x")
+    task = Task(0, tmp_path / "文件" / "东代固乡.xlsx", tmp_path / "spill", Policy(), None, None)
+    report = process(task).report
+    assert (report.status, report.reason) == (UNREADABLE, "东代固乡.xlsx：无法打开文件，路径中的某一级不是文件夹")
