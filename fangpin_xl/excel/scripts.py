@@ -173,7 +173,9 @@ def _selected_village(book: Any, checked: CheckedWorkbook) -> str | None:
 # -- 刷新计算列 --------------------------------------------------------------------------
 
 def refresh_computed(book: Any) -> dict[str, int]:
-    """Make the computed columns of 监测户 and 救助 right for every data row; return rows per sheet.
+    """Make the computed columns of 监测户 and 救助 right for every data row; return rows per sheet
+    written (a sheet missing, without rows or without computed headers is left, and the message
+    box says which and why instead of claiming a refresh).
 
     A workbook made from the county template (its 参数 values have the defined
     names ``P_…``) gets the template's own formulas written over all its data
