@@ -17,7 +17,6 @@ no permission, the file open in Excel) become an ``InputError`` in Chinese.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import shutil
@@ -26,30 +25,32 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InputError
+from .errors import FangpinError, InputError, os_reason
+from .text import shown_path
 
 TEMP_PREFIX = ".fangpin-tmp-"
 SCRATCH_PREFIX = "fangpin-"
 _OWNED = re.compile(r"^(?:\.fangpin-tmp-|fangpin-)(\d+)-")
 
 
-def write_error(path: Path, exc: OSError, *, what: str = "写入文件") -> InputError:
-    """A Chinese message for an OS error while writing ``path`` (``what``: 创建文件夹 …)."""
-    reasons = {
-        errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个位置保存",
-        errno.EROFS: "该位置是只读的（如光盘、写保护的 U 盘），请换一个位置保存",
-        errno.ENAMETOOLONG: "文件名或路径太长，请换一个短一些的文件名或文件夹",
-        errno.EACCES: "没有写入权限，或文件正在 Excel / WPS 中打开，请关闭该文件后重试",
-        errno.EPERM: "没有写入权限，或文件正在 Excel / WPS 中打开，请关闭该文件后重试",
-        errno.EISDIR: "这是一个文件夹",
-        errno.ENOENT: "所在文件夹不存在或无法创建",
-        errno.ENOTDIR: "路径中有一级是文件而不是文件夹，请换一个位置或名称",
-        errno.EEXIST: "已有同名的文件或快捷方式，请换一个名称",
-        errno.EDQUOT: "磁盘配额已用完，请清理后重试",
-        errno.EFBIG: "文件超过系统允许的大小，或磁盘空间已满，请清理磁盘或换一个位置保存",
-    }
-    reason = reasons.get(exc.errno or 0, f"写入失败（{exc.strerror or exc}）")
-    return InputError(f"无法{what} {path}：{reason}。")
+def write_error(path: Path | str, exc: BaseException, *, what: str = "写入文件") -> InputError:
+    """A Chinese message for an error while writing ``path`` (``what``: 创建输出文件夹 …): an OS
+    error (also one wrapped, as xlsxwriter's FileCreateError wraps it) by ``errors.os_reason``;
+    anything else by its type."""
+    shown = shown_path(path)
+    cause = os_error(exc)
+    if cause is None:
+        return InputError(f"无法{what} {shown}：写出时出错（技术信息：{type(exc).__name__}），"
+                          "请把这条信息发给技术支持。")
+    return InputError(f"无法{what} {shown}：{os_reason(cause, writing=True)}。")
+
+
+def os_error(exc: BaseException) -> OSError | None:
+    """``exc`` when it is an OSError, or the OSError it wraps as its first argument."""
+    if isinstance(exc, OSError):
+        return exc
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, OSError) else None
 
 
 @contextlib.contextmanager
@@ -75,7 +76,12 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         # mkstemp creates 0600; outputs are shared office files, so use the umask like open() does.
         os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
-    except OSError as exc:
+    except FangpinError:
+        raise
+    except Exception as exc:
+        # A writer's own wrapper of an OS error (xlsxwriter's FileCreateError on a full disk).
+        if os_error(exc) is None:
+            raise
         raise write_error(path, exc) from None
     finally:
         with contextlib.suppress(OSError):

@@ -36,7 +36,7 @@ import pandas as pd
 
 from .columns import as_text
 from .errors import InputError, exit_code
-from .files import atomic_output
+from .files import atomic_output, write_error
 from .fund import bad_amount, bad_population, to_fen
 from .fund_book import (
     FUND_KIND,
@@ -223,7 +223,7 @@ def fund_ledger_file(county_file: str | Path, output: str | Path | None = None, 
         try:
             write_fund_workbook(tmp, ledger, fund_sheet(result), details, problems)
         except OSError as exc:
-            raise InputError(f"无法写入 {shown_path(output)}：{exc}") from None
+            raise write_error(output, exc) from None
     return result
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .checks import CheckedWorkbook
 from .columns import as_dates, as_numbers, as_text
-from .text import number_texts
+from .text import number_texts, sheet_names
 
 #: Stages whose cases are publicised.
 NOTICE_STAGES = ("已查勘", "公示中")
@@ -150,6 +150,14 @@ def notices(checked: CheckedWorkbook, *, township: str | None = None, village: s
         out.append(Notice(checked.policy.county, str(town), str(name), first,
                           first + dt.timedelta(days=days - 1), days, rows))
     return out
+
+
+def notice_sheet_names(found: list[Notice], prefix: str = "") -> list[str]:
+    """A sheet name per notice: ``prefix`` and the village, or 乡镇-村 where two townships have
+    a village of that name; made valid and distinct by ``text.sheet_names`` (东/西村 → 东／西村)."""
+    villages = [n.village for n in found]
+    return sheet_names([prefix + (n.village if villages.count(n.village) == 1 else f"{n.township}-{n.village}")
+                        for n in found], fallback=prefix + "公示")
 
 
 def _start(group: pd.DataFrame, start: dt.date | None, today: dt.date) -> dt.date:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import PolicyError
+from .errors import PolicyError, os_reason
 from .policy_codecs import SHEET_V1, Check, Row
 from .policy_params import PARAMS, SECTIONS, Param
 from .policy_values import (
@@ -236,7 +236,7 @@ def _read_text(path: Path) -> str:
     except IsADirectoryError:
         raise PolicyError(f"参数文件 {path} 是文件夹，应为 .toml 文件。") from None
     except OSError as exc:
-        raise PolicyError(f"无法读取参数文件 {path}：{exc.strerror or exc}。") from None
+        raise PolicyError(f"无法读取参数文件 {path}：{os_reason(exc)}。") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)

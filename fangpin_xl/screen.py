@@ -32,7 +32,7 @@ from .checks import CheckedWorkbook, check_workbook
 from .columns import as_text
 from .derive import spending_sums
 from .errors import InputError, exit_code
-from .files import atomic_output
+from .files import atomic_output, write_error
 from .policy import Policy, load_policy
 from .schema import DATE, MONEY
 from .screening import DepartmentTable, Register, Screening, SourceCount, screen
@@ -300,7 +300,7 @@ def write_screening(result: ScreenResult) -> None:
         try:
             wb.close()
         except Exception as exc:  # noqa: BLE001 - xlsxwriter's file errors
-            raise InputError(f"无法写入 {shown_path(result.output)}：{exc}") from None
+            raise write_error(result.output, exc) from None
 
 
 def _write_parts(wb, formats: Formats, spec, frame: pd.DataFrame, title: str) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, os_reason
 from .fund import to_fen
 
 YEAR_COLUMN = "年度"
@@ -68,7 +68,7 @@ def write_history(
         path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
-        raise InputError(f"无法打开历史数据库 {path}：{exc}") from None
+        raise InputError(f"无法打开历史数据库 {path}：{_db_reason(exc)}。") from None
     try:
         con.execute("BEGIN IMMEDIATE")
         for name, value in tables.items():
@@ -97,10 +97,10 @@ def write_history(
             con.execute("ROLLBACK")
         text = str(exc)
         if "not a database" in text or "malformed" in text:
-            raise InputError(f"{path} 不是有效的 SQLite 历史数据库（{text}），请换一个文件名。") from None
+            raise InputError(f"{path} 不是有效的 SQLite 历史数据库，请换一个文件名。") from None
         if "locked" in text:
             raise InputError(f"历史数据库 {path} 正被其他程序占用，请关闭后重试。") from None
-        raise InputError(f"写入历史数据库 {path} 失败：{text}") from None
+        raise InputError(f"写入历史数据库 {path} 失败：{_db_reason(exc)}。") from None
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")
@@ -123,8 +123,15 @@ def read_history(sqlite_path: str | Path, table: str, *, year: int | None = None
             sql += f" WHERE {quote(YEAR_COLUMN)} = ?"
             params = (int(year),)
         return pd.read_sql_query(sql + " ORDER BY rowid", con, params=params)
-    except sqlite3.Error as exc:
-        raise InputError(f"无法读取历史数据库 {path} 中的表“{table}”：{exc}") from None
+    except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+        try:
+            missing = not _table_columns(con, table)
+        except sqlite3.Error:
+            missing = False
+        if missing:
+            raise InputError(f"历史数据库 {path} 中没有表“{table}”。") from None
+        # pandas wraps SQLite's error: its cause carries the result code.
+        raise InputError(f"无法读取历史数据库 {path} 中的表“{table}”：{_db_reason(exc.__cause__ or exc)}。") from None
     finally:
         con.close()
 
@@ -265,7 +272,7 @@ def yearly_figures(sqlite_path: str | Path) -> pd.DataFrame:
     try:
         con = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise InputError(f"无法打开历史数据库 {path}：{exc}") from None
+        raise InputError(f"无法打开历史数据库 {path}：{_db_reason(exc)}。") from None
     year, hh, cases = quote(YEAR_COLUMN), quote("监测户"), quote("救助")
     try:
         households = pd.read_sql_query(
@@ -276,8 +283,8 @@ def yearly_figures(sqlite_path: str | Path) -> pd.DataFrame:
             f"SELECT {year} AS year, {quote('来源乡镇')} AS township, {quote('户编号')} AS number, "
             f"CASE WHEN typeof({quote('救助金额')}) IN ('integer', 'real') THEN {quote('救助金额')} END AS amount "
             f"FROM {cases} WHERE {quote('状态')} = '已支付'", con)
-    except (sqlite3.Error, pd.errors.DatabaseError) as exc:
-        raise InputError(f"{path} 不是 merge --sqlite 写出的历史数据库（{exc}）。") from None
+    except (sqlite3.Error, pd.errors.DatabaseError):
+        raise InputError(f"{path} 不是 merge --sqlite 写出的历史数据库。") from None
     finally:
         con.close()
     amounts = paid["amount"].to_numpy(dtype=np.float64)
@@ -288,3 +295,29 @@ def yearly_figures(sqlite_path: str | Path) -> pd.DataFrame:
     out = out.astype(np.int64).reset_index()
     out["relief"] = out["relief"] / 100
     return out[["year", "households", "verified", "helped", "relief"]]
+
+
+#: SQLite's primary result codes as a clerk reads them (SQLite's own text is English).
+_SQLITE_REASONS = {
+    sqlite3.SQLITE_BUSY: "文件正被其他程序占用，请关闭后重试",
+    sqlite3.SQLITE_LOCKED: "文件正被其他程序占用，请关闭后重试",
+    sqlite3.SQLITE_CANTOPEN: "无法打开文件（所在文件夹不存在、没有权限，或文件正被占用）",
+    sqlite3.SQLITE_FULL: "磁盘空间已满，请清理磁盘或换一个位置保存",
+    sqlite3.SQLITE_READONLY: "文件或所在位置是只读的，请换一个位置保存",
+    sqlite3.SQLITE_PERM: "没有权限",
+    sqlite3.SQLITE_IOERR: "磁盘读写出错（U 盘或网络盘可能已断开），请检查后重试",
+    sqlite3.SQLITE_CORRUPT: "文件已损坏",
+    sqlite3.SQLITE_NOTADB: "不是 SQLite 数据库",
+}
+
+
+def _db_reason(exc: BaseException) -> str:
+    """Why the history database failed, in Chinese: an OS error by ``errors.os_reason``, a SQLite
+    error by its result code; any other by SQLite's name for it, as technical information."""
+    if isinstance(exc, OSError):
+        return os_reason(exc, writing=True)
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _SQLITE_REASONS.get(code & 0xFF) if isinstance(code, int) else None
+    if reason is not None:
+        return reason
+    return f"数据库出错（技术信息：{getattr(exc, 'sqlite_errorname', None) or type(exc).__name__}）"

@@ -221,7 +221,8 @@ def shown_path(path: object) -> str:
 
 # -- personal numbers -----------------------------------------------------------------------
 
-_ID18 = re.compile(r"(?<![0-9A-Za-z])([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+#: 17 digits and any digit or letter: a mistyped check character (…123Y) is still a person's number.
+_ID18 = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{8})([0-9]{3}[0-9A-Za-z])(?![0-9])")
 _ID15 = re.compile(r"(?<![0-9A-Za-z])([1-9][0-9]{5})([0-9]{5})([0-9]{4})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
 #: An ID number typed into a number cell, as Excel shows it (1.30434199001011e+17).
@@ -231,13 +232,112 @@ _ID_AS_NUMBER = re.compile(r"(?<![0-9])([1-9])\.([0-9]{5})[0-9]+[eE]\+(1[4-9])(?
 def redact(text: str) -> str:
     """Text with anything that looks like an ID or a mobile number masked, whatever its column.
 
-    18 digits (or 17 and X) keep their first 6 and last 4 (``ids.mask_id``'s
+    17 digits and a digit or letter keep their first 6 and last 4 (``ids.mask_id``'s
     form), 15 digits likewise, a mobile its first 3 and last 4, an ID shown
-    in scientific notation its first 6 digits. Masked text is left as it is.
+    in scientific notation its first 6 digits. Full-width and other digits that
+    NFKC makes ASCII (１３０４…) are recognised too; the characters kept are shown
+    as they were typed and the rest of the text is unchanged. Masked text is left
+    as it is.
     """
     if not any(ch.isdigit() for ch in text):
         return text
-    text = _ID18.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
-    text = _ID15.sub(lambda m: m.group(1) + "*" * 5 + m.group(3), text)
-    text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
-    return _ID_AS_NUMBER.sub(lambda m: f"{m.group(1)}.{m.group(2)}…e+{m.group(3)}", text)
+    # The patterns run on an ASCII shadow of the text, one character for one, so a match
+    # there is the same span of the text itself.
+    shadow = text if text.isascii() else text.translate(_ASCII_TWINS)
+    for pattern, masked in _MASKS:
+        if pattern.search(shadow) is None:
+            continue
+        pieces, twins, last = [], [], 0
+        for match in pattern.finditer(shadow):
+            start = match.start()
+            pieces += [text[last:start], masked(match, text)]
+            twins += [shadow[last:start], masked(match, shadow)]
+            last = match.end()
+        text = "".join([*pieces, text[last:]])
+        shadow = "".join([*twins, shadow[last:]])
+    return text
+
+
+def _group(match: re.Match, source: str, group: int) -> str:
+    """Group ``group`` of a match on the shadow, as ``source`` has it."""
+    start, end = match.span(group)
+    return source[start:end]
+
+
+_MASKS = (
+    (_ID18, lambda m, s: _group(m, s, 1) + "*" * 8 + _group(m, s, 3)),
+    (_ID15, lambda m, s: _group(m, s, 1) + "*" * 5 + _group(m, s, 3)),
+    (_MOBILE, lambda m, s: _group(m, s, 1) + "****" + _group(m, s, 3)),
+    (_ID_AS_NUMBER, lambda m, s: f"{_group(m, s, 1)}.{_group(m, s, 2)}…e+{_group(m, s, 3)}"),
+)
+
+
+class _AsciiTwins(dict):
+    """``str.translate`` table: a character that NFKC makes one ASCII digit or letter (full-width
+    １ and Ｘ, circled ①, mathematical 𝟏) → that letter; any other character → itself.
+    Filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        twin = unicodedata.normalize("NFKC", ch)
+        self[code] = twin = twin if len(twin) == 1 and twin.isascii() and twin.isalnum() else ch
+        return twin
+
+
+_ASCII_TWINS = _AsciiTwins()
+
+
+# -- sheet names ----------------------------------------------------------------------------
+
+#: What Excel refuses in a sheet name, each as its full-width twin (东/西村 → 东／西村).
+_SHEET_CHARS = str.maketrans({"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／",
+                              "\\": "＼"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+#: Excel's limit, in the UTF-16 units it counts (a rare character outside the BMP is two).
+SHEET_NAME_LIMIT = 31
+
+
+def sheet_names(wanted: list[str], *, fallback: str = "工作表") -> list[str]:
+    """Valid, distinct Excel sheet names for ``wanted`` (names made from what people typed).
+
+    ``[ ] : * ? / \\`` become their full-width twins, an apostrophe at either end
+    becomes ’, control characters a space; an ID or mobile number is masked
+    (``redact``); the name is cut to Excel's 31 characters; a blank name is
+    ``fallback``; names equal to an earlier one (Excel ignores case) get (2), (3) …
+    within the 31 characters. Excel's reserved name History gets the same suffix.
+    """
+    names: list[str] = []
+    taken = {"history"}
+    for text in wanted:
+        name = _sheet_text(text) or fallback
+        base, k = name, 2
+        while name.casefold() in taken:
+            suffix = f"({k})"
+            name = _sheet_text(_cut(base, SHEET_NAME_LIMIT - len(suffix)) + suffix)
+            k += 1
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _sheet_text(text: str) -> str:
+    name = " ".join(_CONTROL.sub(" ", redact(str(text))).split()).translate(_SHEET_CHARS)
+    name = _cut(name, SHEET_NAME_LIMIT).strip()
+    if name.startswith("'"):
+        name = "’" + name[1:]
+    if name.endswith("'"):
+        name = name[:-1] + "’"
+    return name
+
+
+def _cut(text: str, units: int) -> str:
+    """``text`` cut to at most ``units`` UTF-16 code units, never inside a character."""
+    if len(text.encode("utf-16-le")) <= 2 * units:
+        return text
+    out, used = [], 0
+    for ch in text:
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            break
+        out.append(ch)
+    return "".join(out)

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from fangpin_xl.cli import main
 from fangpin_xl.excel import scripts
 from fangpin_xl.excel.install import BUTTONS, UDF_MODULE, bas_text, read_conf
@@ -52,3 +54,18 @@ def test_the_vba_module_is_ascii_crlf_and_calls_each_script():
                             r"s.run\('(\w+)'\)\"", text.decode()))
     assert set(calls) == set(BUTTONS)
     assert set(calls.values()) == set(scripts._SCRIPTS)
+
+
+def test_an_unreadable_settings_file_is_a_chinese_error(tmp_path, capsys):
+    from fangpin_xl.errors import InputError
+
+    folder = tmp_path / "xlwings.conf"
+    folder.mkdir()
+    with pytest.raises(InputError) as err:
+        read_conf(folder)
+    assert str(err.value) == f"无法读取 xlwings 设置文件 {folder}：这是一个文件夹，不是文件。"
+    conf = tmp_path / "gbk.conf"
+    conf.write_bytes('"UDF MODULES","函数"\n'.encode("gbk"))
+    assert main(["excel", "install", "--config", str(conf)]) == 2
+    assert capsys.readouterr().err == (f"错误：无法读取 xlwings 设置文件 {conf}：不是 UTF-8 编码的文本，"
+                                       "请用记事本打开后另存为 UTF-8 编码。\n")

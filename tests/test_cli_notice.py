@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from fangpin_xl.cli import main
+from fangpin_xl.errors import InputError
 from fangpin_xl.ids import make_id
 from fangpin_xl.ledgers.notices import NO_SOFFICE, notice_file
 from fangpin_xl.text import redact
@@ -172,3 +175,83 @@ def test_pdf_without_libreoffice_says_so(sample_county, tmp_path, monkeypatch, c
     assert main(["notice", str(sample_county.county), "--start", "2021-01-06", "-o", str(out), "--pdf"]) == 0
     assert capsys.readouterr().out.splitlines()[-2:] == [f"已写出：{out}", NO_SOFFICE]
     assert out.exists() and not out.with_suffix(".pdf").exists()
+
+
+def villages_workbook(path: Path, villages: list[str]) -> Path:
+    """A township workbook with one surveyed case in each of ``villages`` (as a clerk typed them)."""
+    from fangpin_xl.policy import Policy
+    from fangpin_xl.templates import write_township_workbook
+
+    n = len(villages)
+    keys = [f"H{i}" for i in range(n)]
+    T = pd.Timestamp
+    frames = {
+        "households": pd.DataFrame({
+            "household_no": keys, "township": ["东代固乡"] * n, "village": villages,
+            "head_name": [f"户主{i}" for i in range(n)],
+            "head_id": [make_id("130434", dt.date(1970, 5, 1), 11 + 2 * i) for i in range(n)],
+            "household_size": [1] * n, "group": ["脱贫不稳定户"] * n, "income_per_capita": [5000.0] * n,
+        }),
+        "spending": pd.DataFrame({"household_no": keys, "kind": ["因病"] * n, "date": [T("2020-06-01")] * n,
+                                  "amount": [41040.0] * n}),
+        "cases": pd.DataFrame({
+            "case_no": [f"A{i}" for i in range(n)], "household_no": keys, "kind": ["因病"] * n,
+            "found_date": [T("2020-06-10")] * n, "found_way": ["自下而上申请"] * n,
+            "survey_date": [T("2020-06-11")] * n, "stage": ["已查勘"] * n,
+        }),
+    }
+    return write_township_workbook(path, policy=Policy(), township="东代固乡", frames=frames, rows=8)
+
+
+def test_villages_excel_refuses_as_sheet_names(tmp_path):
+    long = "东代固乡东代固村第一村民小组第二村民小组第三村民小组北南西东中"  # 31 characters
+    typed = ["东/西村", "北*庄", "[前]:后?村\\", "'西村'", long, long + "南"]
+    path = villages_workbook(tmp_path / "东代固乡.xlsx", typed)
+    result = notice_file(path, tmp_path / "公示名单.xlsx", start=dt.date(2020, 6, 12), today=dt.date(2020, 6, 12))
+    # Sorted by village as typed; each still recognisable, valid and distinct.
+    assert [n.village for n in result.notices] == sorted(typed)
+    expected = {"东/西村": "东／西村", "北*庄": "北＊庄", "[前]:后?村\\": "［前］：后？村＼", "'西村'": "’西村’",
+                long: long, long + "南": long[:28] + "(2)"}
+    assert result.sheets == [expected[n.village] for n in result.notices]
+    wb = openpyxl.load_workbook(result.output)
+    assert wb.sheetnames == result.sheets
+    # The notice itself shows the village as typed.
+    assert wb["东／西村"]["A1"].value == "魏县东代固乡东/西村防贫救助对象公示"
+    assert wb["东／西村"]["C5"].value == "东/西村"
+
+
+def test_pdf_failures_are_explained_in_chinese(tmp_path, monkeypatch):
+    from fangpin_xl.ledgers import output
+    from fangpin_xl.ledgers.output import PDF_INSTEAD, render_pdf
+
+    workbook = tmp_path / "公示名单.xlsx"
+    workbook.write_bytes(b"not a workbook")
+    pdf = tmp_path / "公示名单.pdf"
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        # The real LibreOffice, given what it cannot open, makes no PDF; its English output stays out.
+        with pytest.raises(InputError) as info:
+            render_pdf(workbook, pdf)
+        assert str(info.value) == f"LibreOffice 未能把 公示名单.xlsx 转为 PDF。{PDF_INSTEAD}"
+    # Stand-ins for a broken installation: a program that cannot be started, one that fails,
+    # one that hangs.
+    sleep = shutil.which("sleep")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    soffice = bin_dir / "soffice"
+    soffice.write_bytes(b"\x7fELF broken")
+    soffice.chmod(0o755)
+    with pytest.raises(InputError) as info:
+        render_pdf(workbook, pdf)
+    assert str(info.value) == (f"无法启动 LibreOffice（系统错误代码 {errno.ENOEXEC}），未能把 公示名单.xlsx 转为 PDF。"
+                               f"{PDF_INSTEAD}")
+    soffice.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 3\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        render_pdf(workbook, pdf)
+    assert str(info.value) == f"LibreOffice 未能把 公示名单.xlsx 转为 PDF（退出码 3）。{PDF_INSTEAD}"
+    soffice.write_text(f"#!/bin/sh\nexec {sleep} 30\n", encoding="utf-8")
+    monkeypatch.setattr(output, "PDF_TIMEOUT", 1)
+    with pytest.raises(InputError) as info:
+        render_pdf(workbook, pdf)
+    assert str(info.value) == f"LibreOffice 在 1 秒内未能把 公示名单.xlsx 转为 PDF。{PDF_INSTEAD}"
+    assert not pdf.exists()

@@ -229,3 +229,159 @@ def test_check_on_a_sample_county_township_equals_validate(tmp_path):
     assert len(expected) >= 5
     checked = scripts.check_book(xw.Book(json=book_json(path)), today=TODAY)
     assert list(checked.issues) == expected
+
+
+def test_notice_sheet_name_from_a_village_excel_refuses(tmp_path):
+    data = frames(formula_text=False)
+    data["households"]["village"] = ["东/西村", "北*庄"]
+    data["households"]["head_name"] = ["王建国 13812345678", "李秀英"]  # a phone typed into the name
+    path = tmp_path / "东代固乡.xlsx"
+    write_township_workbook(path, policy=Policy(), township="东代固乡", frames=data, rows=8)
+    # Through the server call path, the clerk having selected H1's row of 监测户.
+    actions = run("make_notice", xw.Book(json=book_json(path, selection="B3", active="监测户")))
+    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == ["公示-东／西村"]
+    assert actions[-1]["func"] == "alert"
+    assert actions[-1]["args"][:2] == [
+        "已生成公示名单：公示-东／西村（不含身份证号、电话、银行账号和健康信息）。", "精准防贫"]
+    rows = next(a["values"] for a in actions if a["func"] == "setValues")
+    assert rows[0][0] == "魏县东代固乡东/西村防贫救助对象公示"
+    assert rows[4] == [1, "王建国 138****5678", "东/西村", "因病", "6208"]
+
+
+def test_notice_refreshes_the_sheet_whatever_its_case(tmp_path):
+    data = frames(formula_text=False)
+    data["households"]["village"] = ["abc村", "西村"]
+    path = tmp_path / "东代固乡.xlsx"
+    write_township_workbook(path, policy=Policy(), township="东代固乡", frames=data, rows=8)
+    book_data = book_json(path, selection="B3", active="监测户")
+    book_data["sheets"].append({"name": "公示-ABC村", "values": [["旧名单"]], "pictures": [], "tables": []})
+    book = xw.Book(json=book_data)
+    assert scripts.notice_sheet(book, start=dt.date(2020, 6, 12)) == ["公示-ABC村"]
+    actions = book.json()["actions"]
+    assert not any(a["func"] == "addSheet" for a in actions)
+    assert any(a["func"] == "sheetClear" for a in actions)
+
+
+# -- whatever goes wrong ends in a message in Chinese ---------------------------------------
+
+def empty_book_json(name: str = "空.xlsx", sheets: dict[str, list[list]] | None = None) -> dict:
+    sheets = sheets or {"Sheet1": [[""]]}
+    return {"client": "Office.js", "version": xw.__version__,
+            "book": {"name": name, "active_sheet_index": 0, "selection": "A1"}, "names": [],
+            "sheets": [{"name": k, "values": v, "pictures": [], "tables": []} for k, v in sheets.items()]}
+
+
+def alerts(actions: list[dict]) -> list[list]:
+    return [a["args"][:4] for a in actions if a["func"] == "alert"]
+
+
+def unreadable_cell(path: Path) -> dict:
+    """The book with an object where a cell value belongs: xlwings itself cannot read the sheet."""
+    data = book_json(path)
+    sheet = next(s for s in data["sheets"] if s["name"] == "监测户")
+    sheet["values"][3][0] = {"type": "Entity", "text": HEAD1}
+    return data
+
+
+@pytest.mark.parametrize(("script", "title"), [("check_this_workbook", "校验本工作簿"),
+                                               ("make_notice", "生成公示名单"),
+                                               ("refresh_columns", "刷新计算列")])
+def test_an_unexpected_error_ends_in_a_chinese_message(tmp_path, script, title):
+    path = workbook(tmp_path)
+    actions = run(script, xw.Book(json=unreadable_cell(path)))
+    assert alerts(actions) == [[
+        f"{title}时出错：程序遇到意外情况，未能完成，工作簿可能只改动了一部分。"
+        "（技术信息：TypeError）请把工作簿发给技术支持。", "精准防贫", "ok", "critical"]]
+
+
+def test_a_known_error_is_shown_in_its_own_words():
+    from fangpin_xl.errors import InputError
+
+    def refuses(book):
+        raise InputError("空.xlsx：工作簿中没有任何数据")
+
+    def breaks(book):
+        raise KeyError(HEAD1)  # the exception's text (here a person's ID) is never shown
+
+    book = xw.Book(json=empty_book_json())
+    scripts._guarded(book, "校验本工作簿", refuses)
+    scripts._guarded(book, "校验本工作簿", breaks)
+    assert [a[0] for a in alerts(book.json()["actions"])] == [
+        "错误：空.xlsx：工作簿中没有任何数据",
+        "校验本工作簿时出错：程序遇到意外情况，未能完成，工作簿可能只改动了一部分。"
+        "（技术信息：KeyError）请把工作簿发给技术支持。"]
+
+
+@pytest.fixture
+def caller():
+    """Desktop Excel's RunPython path: ``xw.Book.caller()`` gives the book set with xlwings' own
+    ``Book.set_mock_caller``."""
+    def set_caller(data: dict) -> xw.Book:
+        book = xw.Book(json=data)
+        book.set_mock_caller()
+        return book
+
+    yield set_caller
+    if hasattr(xw.Book, "_mock_caller"):
+        del xw.Book._mock_caller
+
+
+def test_desktop_run_checks_the_calling_book(tmp_path, caller):
+    book = caller(book_json(workbook(tmp_path)))
+    scripts.run("check")
+    assert alerts(book.json()["actions"])[-1][0].startswith("校验完成：错误 ")
+
+
+def test_desktop_run_ends_any_error_in_a_chinese_message(tmp_path, caller):
+    book = caller(unreadable_cell(workbook(tmp_path)))
+    scripts.run("refresh")
+    scripts.run("fix-everything")
+    assert alerts(book.json()["actions"]) == [
+        ["刷新计算列时出错：程序遇到意外情况，未能完成，工作簿可能只改动了一部分。"
+         "（技术信息：TypeError）请把工作簿发给技术支持。", "精准防贫", "ok", "critical"],
+        ["没有名为“fix-everything”的按钮操作：请用 fangpin-xl excel macros 重新导出 VBA 模块，"
+         "在 VBA 编辑器中替换旧模块。", "精准防贫", "ok", "critical"]]
+
+
+# -- 刷新计算列 says when it wrote nothing ---------------------------------------------------
+
+def test_refresh_without_the_sheets_says_nothing_was_refreshed():
+    actions = run("refresh_columns", xw.Book(json=empty_book_json()))
+    assert not any(a["func"] in ("setValues", "setFormula", "setFormulaArray") for a in actions)
+    assert alerts(actions) == [[
+        "没有刷新任何计算列：没有“监测户”工作表；没有“救助”工作表。"
+        "此按钮用于县里下发的乡镇模板（或带有计算列表头的工作簿），且表中要有已填写的户或案件。", "精准防贫", "ok", "info"]]
+
+
+def test_refresh_of_an_empty_template_says_nothing_was_refreshed(tmp_path):
+    path = tmp_path / "东代固乡.xlsx"
+    write_township_workbook(path, policy=Policy(), township="东代固乡", rows=8)
+    book = xw.Book(json=book_json(path))
+    assert scripts.refresh_computed(book) == {}
+    actions = book.json()["actions"]
+    assert not any(a["func"] in ("setValues", "setFormula", "setFormulaArray") for a in actions)
+    assert alerts(actions)[-1][0] == (
+        "没有刷新任何计算列：“监测户”没有数据行；“救助”没有数据行。"
+        "此按钮用于县里下发的乡镇模板（或带有计算列表头的工作簿），且表中要有已填写的户或案件。")
+
+
+def test_refresh_says_which_sheet_it_left_and_why(tmp_path):
+    data = frames(formula_text=False)
+    data["cases"] = data["cases"].iloc[0:0]
+    path = tmp_path / "东代固乡.xlsx"
+    write_township_workbook(path, policy=Policy(), township="东代固乡", frames=data, rows=8)
+    book = xw.Book(json=book_json(path))
+    assert scripts.refresh_computed(book) == {"监测户": 2}
+    assert alerts(book.json()["actions"])[-1][0] == "已刷新计算列：监测户 2 行（未刷新：“救助”没有数据行）。"
+
+
+def test_refresh_of_a_sheet_without_computed_columns(tmp_path):
+    # The county's own layout: 监测户 with its input columns only, no 救助.
+    households = [["户编号", "乡镇", "村", "户主姓名", "户主身份证号", "家庭人口", "户类型", "人均可支配收入"],
+                  ["H1", "东代固乡", "东代固村", "王建国", HEAD1, 2, "脱贫不稳定户", 5000]]
+    book = xw.Book(json=empty_book_json("自制.xlsx", {"监测户": households}))
+    assert scripts.refresh_computed(book) == {}
+    assert alerts(book.json()["actions"])[-1][0] == (
+        "没有刷新任何计算列：“监测户”中找不到计算列（“近12月因病支出”、“近12月因学支出”、“近12月因意外支出”、"
+        "“近12月因产业支出”、“资格判定”、“满足条件”、“最近回访日期”、“下次回访到期”）的表头；没有“救助”工作表。"
+        "此按钮用于县里下发的乡镇模板（或带有计算列表头的工作簿），且表中要有已填写的户或案件。")

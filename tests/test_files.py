@@ -80,3 +80,49 @@ def test_a_read_only_folder_is_a_chinese_input_error(tmp_path):
             tmp.write_bytes(b"x")
     finally:
         folder.chmod(0o700)
+
+
+def test_write_errors_name_what_to_do_in_chinese(tmp_path):
+    target = tmp_path / "县.xlsx"
+
+    def message(code: int) -> str:
+        return str(write_error(target, OSError(code, os.strerror(code))))
+
+    assert message(errno.EEXIST) == f"无法写入文件 {target}：已有同名的文件或文件夹，且无法替换，请换一个文件名。"
+    assert message(errno.ENOTDIR) == (f"无法写入文件 {target}：路径中的某一级与已有的文件同名，不是文件夹，"
+                                      "请换一个位置保存。")
+    assert message(errno.EISDIR) == f"无法写入文件 {target}：已有同名的文件夹，请换一个文件名。"
+    # Any other error: its number, never the system's English text.
+    assert message(errno.EXDEV) == (f"无法写入文件 {target}：系统错误代码 {errno.EXDEV}，请换一个位置保存，"
+                                    "或把这条信息发给技术支持。")
+    assert str(write_error(target, OSError("disk gone"))) == (
+        f"无法写入文件 {target}：系统错误，请换一个位置保存，或把这条信息发给技术支持。")
+    assert str(write_error(target, ValueError("Filesize would require ZIP64 extensions"))) == (
+        f"无法写入文件 {target}：写出时出错（技术信息：ValueError），请把这条信息发给技术支持。")
+
+
+def test_atomic_output_says_why_in_chinese(tmp_path):
+    (tmp_path / "文件").write_bytes(b"x")
+    (tmp_path / "文件夹.xlsx").mkdir()
+    cases = [
+        (tmp_path / "文件" / "县.xlsx", "已有同名的文件或文件夹，且无法替换，请换一个文件名"),  # EEXIST
+        (tmp_path / "文件" / "下级" / "县.xlsx", "路径中的某一级与已有的文件同名，不是文件夹，请换一个位置保存"),
+        (tmp_path / "文件夹.xlsx", "已有同名的文件夹，请换一个文件名"),  # EISDIR on the final rename
+    ]
+    for target, reason in cases:
+        with pytest.raises(InputError) as info, atomic_output(target) as tmp:
+            tmp.write_bytes(b"x")
+        assert str(info.value) == f"无法写入文件 {target}：{reason}。"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["文件", "文件夹.xlsx"]
+
+
+def test_atomic_output_unwraps_xlsxwriter_file_errors(tmp_path):
+    import xlsxwriter
+
+    target = tmp_path / "县.xlsx"
+    with pytest.raises(InputError) as info, atomic_output(target) as tmp:
+        # xlsxwriter wraps the OSError of its own file in FileCreateError.
+        xlsxwriter.Workbook(str(tmp.parent / "已删除的文件夹" / tmp.name)).close()
+    assert str(info.value) == f"无法写入文件 {target}：所在文件夹不存在或无法创建。"
+    with pytest.raises(KeyError), atomic_output(target):
+        raise KeyError("not an OS error: passes as it is")

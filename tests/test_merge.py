@@ -806,3 +806,12 @@ def test_a_township_workbook_saved_as_xls_merges_like_the_xlsx(township_as_xls, 
     assert counts == {key: (t.read, t.written, t.rejected) for key, t in expected.sheets.items()}
     assert counts["households"] == (30, 30, 0) and counts["cases"][0] == 7
     assert all(t.read == t.written + t.rejected for t in got.sheets.values())
+
+
+def test_a_file_that_cannot_be_opened_is_explained_in_chinese(tmp_path):
+    from fangpin_xl.merge.worker import UNREADABLE, Task, process
+
+    (tmp_path / "文件").write_bytes(b"x")
+    task = Task(0, tmp_path / "文件" / "东代固乡.xlsx", tmp_path / "spill", Policy(), None, None)
+    report = process(task).report
+    assert (report.status, report.reason) == (UNREADABLE, "东代固乡.xlsx：无法打开文件，路径中的某一级不是文件夹")

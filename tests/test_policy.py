@@ -561,3 +561,11 @@ def test_each_number_limit_itself_is_allowed_in_both(param):
 def test_first_format_rows_are_marked_as_such():
     since = {row.key: row.since for p in PARAMS for row in p.codec.rows(p, Policy())}
     assert since["payout.medical.cap"] == SHEET_V1 and since["payout.medical.label"] != SHEET_V1
+
+
+def test_an_unreadable_policy_file_is_explained_in_chinese(tmp_path):
+    (tmp_path / "文件").write_text("x", encoding="utf-8")
+    path = tmp_path / "文件" / "参数.toml"
+    with pytest.raises(PolicyError) as err:
+        load_policy(path)
+    assert str(err.value) == f"无法读取参数文件 {path}：路径中的某一级不是文件夹。"

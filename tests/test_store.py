@@ -126,3 +126,42 @@ def test_number_column_with_a_typed_text_stays_numeric(tmp_path):
     con.close()
     assert rows == [(5000.0, "real"), ("五千元", "text"), (None, "null"), (3200.0, "real")]
     assert declared["人均可支配收入"] == "REAL"
+
+
+def test_database_errors_are_explained_in_chinese(tmp_path):
+    (tmp_path / "文件").write_bytes(b"x")
+    (tmp_path / "文件夹.sqlite").mkdir()
+    rows = {"监测户": pd.DataFrame({"户编号": ["H1"]})}
+    for path, reason in [
+        (tmp_path / "文件夹.sqlite", "无法打开文件（所在文件夹不存在、没有权限，或文件正被占用）"),
+        (tmp_path / "文件" / "h.sqlite", "已有同名的文件或文件夹，且无法替换，请换一个文件名"),
+        (tmp_path / "文件" / "下级" / "h.sqlite", "路径中的某一级与已有的文件同名，不是文件夹，请换一个位置保存"),
+    ]:
+        with pytest.raises(InputError) as err:
+            write_history(path, 2020, rows)
+        assert str(err.value) == f"无法打开历史数据库 {path}：{reason}。"
+    db = tmp_path / "h.sqlite"
+    write_history(db, 2020, rows)
+    with pytest.raises(InputError) as err:
+        read_history(db, "救助")
+    assert str(err.value) == f"历史数据库 {db} 中没有表“救助”。"
+    bad = tmp_path / "坏.sqlite"
+    bad.write_text("这不是数据库" * 200, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_history(bad, "监测户")
+    assert str(err.value) == f"无法读取历史数据库 {bad} 中的表“监测户”：不是 SQLite 数据库。"
+
+
+def test_not_a_history_has_no_english(tmp_path):
+    from fangpin_xl.store import yearly_figures
+
+    db = tmp_path / "h.sqlite"
+    write_history(db, 2020, {"其他": pd.DataFrame({"a": [1]})})
+    with pytest.raises(InputError) as err:
+        yearly_figures(db)
+    assert str(err.value) == f"{db} 不是 merge --sqlite 写出的历史数据库。"
+    bad = tmp_path / "坏.sqlite"
+    bad.write_text("这不是数据库" * 200, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        write_history(bad, 2020, {"监测户": pd.DataFrame({"户编号": ["H1"]})})
+    assert str(err.value) == f"{bad} 不是有效的 SQLite 历史数据库，请换一个文件名。"

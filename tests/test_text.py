@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,3 +78,51 @@ def test_redact_masks_ids_and_mobiles_whatever_the_text():
     assert redact("如 1.30434E+17；金额 200000 元，日期 20200825，户 H-0012") == \
         "如 1.30434E+17；金额 200000 元，日期 20200825，户 H-0012"
     assert redact("130434********123X") == "130434********123X"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    # Any final character: a mistyped check character is still somebody's number.
+    ("身份证号“13043419800101123Y”校验位不对", "身份证号“130434********123Y”校验位不对"),
+    ("13043419800101123y、130434198001011237", "130434********123y、130434********1237"),
+    ("ID130434198001011237号", "ID130434********1237号"),
+    ("030434198001011237", "030434********1237"),
+    # Full-width digits and letters: masked where they stand, the rest of the text untouched.
+    ("号码 １３０４３４１９８００１０１１２３Ｘ，电话 １３８１２３４５６７８。",
+     "号码 １３０４３４********１２３Ｘ，电话 １３８****５６７８。"),
+    ("混写 1304341９8001011237 与 ① 和 ａｂｃ", "混写 130434********1237 与 ① 和 ａｂｃ"),
+    ("“１.３０４３４１９９００１０１１e+17”不是整数", "“１.３０４３４…e+17”不是整数"),
+])
+def test_redact_masks_any_final_character_and_full_width_forms(text, shown):
+    from fangpin_xl.text import redact
+
+    assert redact(text) == shown
+
+
+@pytest.mark.parametrize("text", [
+    "金额 200000.00 元，合计 1,234,567.89 元，日期 2020-08-25、20200825、2020年8月25日",
+    "户编号 H-0012，案件 A2020000123，１２３４５６ 元，第 12 行",
+    "19 位银行卡号不是身份证号：6222021234567890123",
+    "17 位数字 13043419800101123，编号 13043419800101123-1",
+    "已遮盖：130434********123X，138****5678",
+    "全角金额 ２０００００ 元，日期 ２０２０年８月２５日",
+])
+def test_redact_leaves_amounts_dates_and_masked_numbers(text):
+    from fangpin_xl.text import redact
+
+    assert redact(text) == text
+
+
+def test_sheet_names_from_what_people_typed():
+    from fangpin_xl.text import sheet_names
+
+    long = "东代固乡东代固村第一村民小组第二村民小组第三村民小组北南西东中"  # 31 characters
+    assert len(long) == 31
+    assert sheet_names(["东/西村", "北*庄", "东/西村", "东／西村", "[前]:后?村\\", "'村'", "  ", "History",
+                        long, long + "南", "公示-130434198001011237", "东\n村"]) == [
+        "东／西村", "北＊庄", "东／西村(2)", "东／西村(3)", "［前］：后？村＼", "’村’", "工作表", "History(2)",
+        long, long[:28] + "(2)", "公示-130434＊＊＊＊＊＊＊＊1237", "东 村"]
+    # Excel ignores case; a cut name never ends in an apostrophe; a character outside the BMP
+    # counts two of the 31.
+    assert sheet_names(["Abc", "aBC", "x" * 30 + "'y"], fallback="公示") == ["Abc", "aBC(2)", "x" * 30 + "’"]
+    assert sheet_names(["𠀀" * 16]) == ["𠀀" * 15]
+    assert sheet_names(["", ""], fallback="公示") == ["公示", "公示(2)"]

@@ -207,6 +207,40 @@ def test_required_missing(tmp_path):
     assert issue.message == "“姓名”为必填项，不能为空：请补填。"
 
 
+def sudden_hardship_without_income(frames):
+    """H2 becomes 突发严重困难户 (income condition waived) with no income and an accident loss
+    over 10,000: 符合 on spending alone."""
+    setter("households", 1, "group", "突发严重困难户")(frames)
+    setter("households", 1, "income_per_capita", None)(frames)
+    setter("households", 1, "recorded_status", "符合")(frames)
+    accident = pd.DataFrame({"household_no": ["H2"], "member_name": ["李明"], "member_id": [CHILD2],
+                             "kind": ["因意外"], "date": [D("2020-09-01")], "amount": [10000.01],
+                             "source": ["交警"], "evidence": ["事故认定书"]})
+    frames["spending"] = pd.concat([frames["spending"], accident], ignore_index=True)
+
+
+def test_income_is_not_required_where_its_condition_is_waived(tmp_path):
+    path = workbook(tmp_path, sudden_hardship_without_income)
+    assert issues_of(path) == []
+    checked = check_workbook(read_workbook(path), today=TODAY)
+    assert checked.households["status"].tolist() == ["符合", "符合"]
+    assert checked.households["met_text"].tolist() == ["收入、因病", "收入免核、因意外"]
+    # Any other group still needs it.
+    found = issues_of(workbook(tmp_path / "边缘", setter("households", 1, "income_per_capita", None)))
+    assert [(i.code, i.cell) for i in found] == [("required_missing", "H4"), ("status_mismatch", "O4")]
+    assert found[0].message == "“人均可支配收入”为必填项，不能为空：请补填。"
+
+
+def test_the_template_formula_waives_the_income_too(tmp_path, soffice):
+    from python_calamine import CalamineWorkbook
+
+    path = workbook(tmp_path, sudden_hardship_without_income)
+    sheet = CalamineWorkbook.from_path(str(soffice(path))).get_sheet_by_name("监测户").to_python()
+    header = sheet[1]
+    status, met = header.index("资格判定"), header.index("满足条件")
+    assert [(row[status], row[met]) for row in sheet[2:4]] == [("符合", "收入、因病"), ("符合", "收入免核、因意外")]
+
+
 def test_not_in_choices(tmp_path):
     issue = only(workbook(tmp_path, setter("members", 3, "relation", "儿子")))
     assert where(issue) == ("not_in_choices", "error", "家庭成员", "D6", 6, "与户主关系", "儿子")

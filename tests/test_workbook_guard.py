@@ -336,3 +336,9 @@ def test_a_lying_dimension_does_not_hide_a_far_cell(tmp_path):
             zout.writestr(info, data)
     with pytest.raises(InputError, match="一直到 XFD1048576"):
         check_file(target)
+
+
+def test_an_os_error_is_explained_in_chinese(tmp_path):
+    # A name longer than the file system allows: the system's error, never its English text.
+    assert message(tmp_path / ("长" * 100 + ".xlsx")) == (
+        f"{'长' * 100}.xlsx：无法打开文件，文件名或路径太长，请把文件移到短一些的文件夹中")

@@ -16,6 +16,8 @@ import pandas as pd
 from ..columns import as_dates
 from ..ids import id_error_codes, mask_id
 from ..issues import Issue, issue
+from ..policy import GROUPS, INCOME_WAIVED_GROUP
+from ..rules import group_codes
 from ..schema import CHOICE, DATE, ID, INTEGER, MONEY, MONTH, PHONE, YESNO, Column
 from ..text import cell_text, split_cell
 from ..workbook.read import Change, SheetData
@@ -113,6 +115,10 @@ def required_missing(ctx: Context) -> list[Issue]:
                 continue
             unread = sd.frame.index.isin([c.row for c in sd.failures if c.key == spec.key])
             empty = sd.frame[spec.key].isna().to_numpy()
+            if sd.spec.key == "households" and spec.key == "income_per_capita" and "group" in sd.frame:
+                # The income condition is waived for this group: its income may stay blank
+                # (recognised as derive and the template's formula recognise it).
+                empty = empty & (group_codes(sd.frame["group"]) != GROUPS.index(INCOME_WAIVED_GROUP))
             out += row_issues(ctx, sd, empty & ~unread, "required_missing", spec.key,
                               f"“{header(sd, spec.key)}”为必填项，不能为空：请补填。")
     return out

@@ -53,10 +53,12 @@ def read_book(book: Any) -> WorkbookData:
 
 
 def find_or_add_sheet(book: Any, name: str) -> Any:
-    """The sheet called ``name``, emptied, or a new one after the last sheet."""
+    """The sheet called ``name`` (Excel ignores case in sheet names), emptied, or a new one
+    after the last sheet."""
     names = [sheet.name for sheet in book.sheets]
-    if name in names:
-        sheet = book.sheets[name]
+    same = [n for n in names if n.casefold() == name.casefold()]
+    if same:
+        sheet = book.sheets[same[0]]
         sheet.clear()
         return sheet
     return book.sheets.add(name, after=book.sheets[len(names) - 1])

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, os_reason
 from ..files import atomic_write_text
 
 UDF_MODULE = "fangpin_xl.excel.udfs"
@@ -46,8 +46,11 @@ def read_conf(path: Path) -> dict[str, str]:
         return {}
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"无法读取 xlwings 设置文件 {path}：{exc}") from None
+    except OSError as exc:
+        raise InputError(f"无法读取 xlwings 设置文件 {path}：{os_reason(exc)}。") from None
+    except UnicodeDecodeError:
+        raise InputError(f"无法读取 xlwings 设置文件 {path}：不是 UTF-8 编码的文本，"
+                         "请用记事本打开后另存为 UTF-8 编码。") from None
     out = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()

@@ -28,9 +28,9 @@ from ..derive import shown_cases, shown_households
 from ..errors import FangpinError
 from ..formulas import FIRST_DATA_ROW, case_formulas, household_formulas, param_name
 from ..issues import ERROR, ISSUE_HEADERS, WARNING, Issue, count_by_severity
-from ..notice import LIST_HEADERS, notices
+from ..notice import LIST_HEADERS, notice_sheet_names, notices
 from ..schema import CASES, HOUSEHOLDS, ISSUES_SHEET, SHEETS
-from ..text import cell_text, split_cell
+from ..text import cell_text, redact, split_cell
 from .book import (
     COMPUTED_COLOR,
     ERROR_COLOR,
@@ -134,17 +134,18 @@ def notice_sheet(book: Any, *, village: str | None = None, start: dt.date | None
               + f"有待公示案件的村：{hint}")
         return []
     written = []
-    for item in found:
-        name = (NOTICE_PREFIX + item.village)[:31]
+    for item, name in zip(found, notice_sheet_names(found, NOTICE_PREFIX), strict=True):
         sheet = find_or_add_sheet(book, name)
         rows: list[list[Any]] = [[item.title], [item.text], [""], list(LIST_HEADERS)]
         rows += item.rows.to_numpy(dtype=object).tolist()
         rows += [[""], [item.contact], [""], [item.signature]]
-        write_rows(sheet, "A1", [row + [""] * (len(LIST_HEADERS) - len(row)) for row in rows])
+        # Printed and posted: no ID or mobile number, even one typed into a name cell.
+        write_rows(sheet, "A1", [[redact(v) if isinstance(v, str) else v for v in row]
+                                 + [""] * (len(LIST_HEADERS) - len(row)) for row in rows])
         for i, width in enumerate((6, 14, 12, 10, 16), start=1):
             sheet.range((1, i)).column_width = width
         sheet.range((4, 1), (4, len(LIST_HEADERS))).color = "#DDEBF7"
-        written.append(name)
+        written.append(sheet.name)
     book.sheets[written[-1]].activate()
     _tell(book, f"已生成公示名单：{'、'.join(written)}（不含身份证号、电话、银行账号和健康信息）。")
     return written
@@ -172,7 +173,9 @@ def _selected_village(book: Any, checked: CheckedWorkbook) -> str | None:
 # -- 刷新计算列 --------------------------------------------------------------------------
 
 def refresh_computed(book: Any) -> dict[str, int]:
-    """Make the computed columns of 监测户 and 救助 right for every data row; return rows per sheet.
+    """Make the computed columns of 监测户 and 救助 right for every data row; return rows per sheet
+    written (a sheet missing, without rows or without computed headers is left, and the message
+    box says which and why instead of claiming a refresh).
 
     A workbook made from the county template (its 参数 values have the defined
     names ``P_…``) gets the template's own formulas written over all its data
@@ -186,6 +189,7 @@ def refresh_computed(book: Any) -> dict[str, int]:
     names = {str(n.name).split("!")[-1] for n in book.names}
     template = param_name("income.threshold") in names
     written: dict[str, int] = {}
+    skipped: list[str] = []
     if template:
         sizes = {spec.key: _data_rows(checked, spec.key) for spec in SHEETS}
         factories = {HOUSEHOLDS.key: household_formulas(sizes), CASES.key: case_formulas(sizes)}
@@ -193,24 +197,39 @@ def refresh_computed(book: Any) -> dict[str, int]:
              None if checked.cases is None else shown_cases(checked.cases))
     for spec, derived in zip((HOUSEHOLDS, CASES), shown, strict=True):
         sd = checked.sheet(spec.key)
-        if sd is None or derived is None or not len(sd.frame):
+        if sd is None:
+            skipped.append(f"没有“{spec.name}”工作表")
+            continue
+        if derived is None or not len(sd.frame):
+            skipped.append(f"“{sd.name}”没有数据行")
+            continue
+        columns = [c for c in spec.computed_columns if c.key in sd.columns
+                   and (template or c.key in derived.columns)]
+        if not columns:
+            headers = "、".join(f"“{c.header}”" for c in spec.computed_columns)
+            skipped.append(f"“{sd.name}”中找不到计算列（{headers}）的表头")
             continue
         sheet = book.sheets[sd.name]
         with _unprotected(sheet):
-            for column in spec.computed_columns:
-                if column.key not in sd.columns:
-                    continue
+            for column in columns:
                 letter = sd.columns[column.key]
                 if template:
                     _write_formulas(sheet, letter, factories[spec.key][column.key], sizes[spec.key])
-                elif column.key in derived.columns:
+                else:
                     for first, last in _runs(list(sd.frame.index)):
                         values = derived.loc[first:last, column.key].tolist()
                         write_rows(sheet, f"{letter}{first}", [[_cell_value(v)] for v in values])
         written[sd.name] = len(sd.frame)
-    _tell(book, ("已刷新计算列：" + "，".join(f"{k} {v} 行" for k, v in written.items())) if written
-          else "没有找到“监测户”或“救助”中的数据行。")
+    _tell(book, _refresh_message(written, skipped))
     return written
+
+
+def _refresh_message(written: dict[str, int], skipped: list[str]) -> str:
+    if not written:
+        return ("没有刷新任何计算列：" + "；".join(skipped)
+                + "。此按钮用于县里下发的乡镇模板（或带有计算列表头的工作簿），且表中要有已填写的户或案件。")
+    done = "已刷新计算列：" + "，".join(f"{k} {v} 行" for k, v in written.items())
+    return done + (f"（未刷新：{'；'.join(skipped)}）" if skipped else "") + "。"
 
 
 def _data_rows(checked: CheckedWorkbook, key: str) -> int:
@@ -268,51 +287,67 @@ def _cell_value(value: Any) -> Any:
 
 # -- shared --------------------------------------------------------------------------------
 
-def _tell(book: Any, message: str) -> None:
-    """Tell the user, in a message box where the runtime has one."""
+def _tell(book: Any, message: str, *, critical: bool = False) -> None:
+    """Tell the user, in a message box where the runtime has one (a red one for ``critical``)."""
     try:
-        book.app.alert(message, title="精准防贫")
+        book.app.alert(message, title="精准防贫", mode="critical" if critical else "info")
     except Exception:  # noqa: BLE001 - engines without a message box: the sheets say it
         pass
 
 
-#: Desktop (RunPython) entry points by name.
-_SCRIPTS: dict[str, Callable[[Any], Any]] = {
-    "check": check_book, "notice": notice_sheet, "refresh": refresh_computed,
+#: Desktop (RunPython) entry points by name: the button's Chinese name and its script.
+_SCRIPTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "check": ("校验本工作簿", check_book), "notice": ("生成公示名单", notice_sheet),
+    "refresh": ("刷新计算列", refresh_computed),
 }
 
 
 def run(name: str) -> None:
     """Run a script on the calling book (desktop Excel: ``RunPython "…run('check')"``)."""
     book = xw.Book.caller()
-    try:
-        _SCRIPTS[name](book)
-    except FangpinError as exc:
-        _tell(book, f"错误：{exc}")
+    if name not in _SCRIPTS:
+        _tell(book, f"没有名为“{name}”的按钮操作：请用 fangpin-xl excel macros 重新导出 VBA 模块，"
+                    "在 VBA 编辑器中替换旧模块。", critical=True)
+        return
+    title, script = _SCRIPTS[name]
+    _guarded(book, title, script)
 
 
 @xw.script(name="校验本工作簿")
 def check_this_workbook(book: xw.Book) -> None:
     """校验本工作簿：与 fangpin-xl validate 相同的检查，标出问题单元格并生成“问题”工作表。"""
-    _guarded(book, check_book)
+    _guarded(book, *_SCRIPTS["check"])
 
 
 @xw.script(name="生成公示名单")
 def make_notice(book: xw.Book) -> None:
     """为选中的村生成公示名单（不含身份证号、电话、银行账号和健康信息）。"""
-    _guarded(book, notice_sheet)
+    _guarded(book, *_SCRIPTS["notice"])
 
 
 @xw.script(name="刷新计算列")
 def refresh_columns(book: xw.Book) -> None:
     """按规则重新计算“监测户”“救助”的计算列。"""
-    _guarded(book, refresh_computed)
+    _guarded(book, *_SCRIPTS["refresh"])
 
 
-def _guarded(book: Any, script: Callable[[Any], Any]) -> None:
+def _guarded(book: Any, title: str, script: Callable[[Any], Any]) -> None:
+    """Run ``script``; whatever goes wrong ends in a message box in Chinese, never a traceback.
+
+    A ``FangpinError`` says what to do in its own words. Anything else is a bug: the
+    clerk learns that the work may be half done and whom to send the book to; only the
+    exception's type is shown (its text may be English or hold a person's data).
+    KeyboardInterrupt, SystemExit and cancellation are not ``Exception`` and pass.
+    """
     try:
         script(book)
     except FangpinError as exc:
-        _tell(book, f"错误：{exc}")
+        _tell(book, f"错误：{exc}", critical=True)
+    except Exception as exc:  # noqa: BLE001 - no traceback may reach a clerk
+        _tell(book, unexpected_message(title, exc), critical=True)
 
 
+def unexpected_message(title: str, exc: BaseException) -> str:
+    """What a clerk reads when ``title`` (a button's name) failed for a reason nobody foresaw."""
+    return (f"{title}时出错：程序遇到意外情况，未能完成，工作簿可能只改动了一部分。"
+            f"（技术信息：{type(exc).__name__}）请把工作簿发给技术支持。")

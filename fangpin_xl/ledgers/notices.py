@@ -19,14 +19,13 @@ is installed; without it the result says so and the workbook is still written.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..columns import as_text
 from ..errors import InputError
 from ..files import atomic_output
-from ..notice import LIST_HEADERS, Notice, notices
+from ..notice import LIST_HEADERS, Notice, notice_sheet_names, notices
 from ..policy import Policy
 from ..text import display_width, redact, shown_path
 from ..workbook.made import NOTICE_LIST
@@ -41,7 +40,6 @@ NEEDS = {"households": ("household_no", "village", "head_name"), "cases": ("case
 #: Column widths of the list (序号, 户主姓名, 村, 救助类别, 拟救助金额).
 WIDTHS = (6, 14, 14, 12, 18)
 NO_SOFFICE = "未安装 LibreOffice（soffice），未生成 PDF：可用 Excel 或 WPS 打开公示名单，打印或另存为 PDF。"
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 
 
 @dataclass
@@ -79,7 +77,7 @@ def notice_file(path: str | Path, output: str | Path | None = None, *, township:
     _check_names(source, township, village)
     found = notices(source.checked, township=township, village=village, start=start, today=today,
                     townships=source.townships["households"])
-    result = NoticeResult(out, source, found, sheet_names(found))
+    result = NoticeResult(out, source, found, notice_sheet_names(found))
     if not found:
         return result
     write_notices(result)
@@ -103,22 +101,6 @@ def _check_names(source: Source, township: str | None, village: str | None) -> N
             where = f"乡镇“{township.strip()}”中" if township else "工作簿中"
             listed = "、".join(sorted({v for v in within if v})) or "（无）"
             raise InputError(f"{source.name}：{where}没有村“{village.strip()}”。{where}的村：{listed}")
-
-
-def sheet_names(found: list[Notice]) -> list[str]:
-    """A sheet per notice: the village, or 乡镇-村 where two townships have a village of that name."""
-    villages = [n.village for n in found]
-    names: list[str] = []
-    for n in found:
-        name = n.village if villages.count(n.village) == 1 else f"{n.township}-{n.village}"
-        name = _BAD_SHEET_CHARS.sub("_", name)[:31] or "公示"
-        base, k = name, 2
-        while name.casefold() in {x.casefold() for x in names}:
-            suffix = f"({k})"
-            name = base[:31 - len(suffix)] + suffix
-            k += 1
-        names.append(name)
-    return names
 
 
 def write_notices(result: NoticeResult) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 
 from ..errors import InputError
-from ..files import scratch_folder
+from ..files import scratch_folder, write_error
 from ..schema import Sheet
 from ..text import display_width, redact, shown_path
 from ..workbook.made import check_output
@@ -19,6 +19,8 @@ from ..workbook.write import PAPER_A4, Formats, write_data_sheet
 
 #: Seconds LibreOffice may take to print one workbook.
 PDF_TIMEOUT = 300
+#: What a clerk can do when LibreOffice made no PDF (the workbook itself is written).
+PDF_INSTEAD = "工作簿已写出：可用 Excel 或 WPS 打开，打印或另存为 PDF。"
 
 
 def output_path(output: str | Path | None, source: Path, kind: str, inputs: Sequence[Path]) -> Path:
@@ -84,15 +86,24 @@ def render_pdf(workbook: Path, pdf: Path) -> Path | None:
         profile = (scratch / "profile").resolve().as_uri()
         command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
                    "--nolockcheck", "--convert-to", "pdf", "--outdir", str(scratch), str(workbook)]
+        name = shown_path(workbook.name)
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT,
                                   check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise InputError(f"LibreOffice 未能把 {shown_path(workbook.name)} 转为 PDF：{exc}") from None
+        except subprocess.TimeoutExpired:
+            raise InputError(f"LibreOffice 在 {PDF_TIMEOUT} 秒内未能把 {name} 转为 PDF。"
+                             f"{PDF_INSTEAD}") from None
+        except OSError as exc:
+            code = f"（系统错误代码 {exc.errno}）" if exc.errno else ""
+            raise InputError(f"无法启动 LibreOffice{code}，未能把 {name} 转为 PDF。{PDF_INSTEAD}") from None
         made = scratch / f"{workbook.stem}.pdf"
         if done.returncode != 0 or not made.exists():
-            raise InputError(f"LibreOffice 未能把 {shown_path(workbook.name)} 转为 PDF"
-                             f"（退出码 {done.returncode}）：{(done.stderr or done.stdout).strip()[:300]}")
-        pdf.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(made), str(pdf))
+            # LibreOffice's own output is English and technical: the exit code is enough for support.
+            code = f"（退出码 {done.returncode}）" if done.returncode else ""
+            raise InputError(f"LibreOffice 未能把 {name} 转为 PDF{code}。{PDF_INSTEAD}")
+        try:
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(made), str(pdf))
+        except OSError as exc:
+            raise write_error(pdf, exc) from None
     return pdf

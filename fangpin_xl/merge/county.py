@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks.duplicates import Occurrence
-from ..errors import InputError
-from ..files import atomic_output
+from ..files import atomic_output, write_error
 from ..issues import ERROR, ISSUE_HEADERS, WARNING, count_by_severity
 from ..policy import GROUPS
 from ..schema import (
@@ -479,7 +478,7 @@ def write_county(result: MergeResult, merged: list[Outcome], tables: list[Table]
         try:
             book.close()
         except Exception as exc:  # noqa: BLE001 - xlsxwriter's file errors
-            raise InputError(f"无法写入 {result.output}：{exc}") from None
+            raise write_error(result.output, exc) from None
 
 
 def _write_summary(book: _Book, ws, result: MergeResult, table: Table) -> None:

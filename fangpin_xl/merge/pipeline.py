@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..checks import cross_workbook_issues, duplicate_pairs
 from ..checks.duplicates import ID_KIND, KIND_LABELS, Duplicate
-from ..errors import FangpinError, InputError
+from ..errors import FangpinError, InputError, os_reason
 from ..files import scratch_folder
 from ..ids import mask_id
 from ..issues import Issue, sort_issues
@@ -176,7 +176,7 @@ def _check_outputs(output: Path, sqlite: Path | None) -> None:
             with open(sqlite, "rb") as fh:
                 head = fh.read(16)
         except OSError as exc:
-            raise InputError(f"无法打开历史数据库 {shown_path(sqlite)}：{exc.strerror or exc}") from None
+            raise InputError(f"无法打开历史数据库 {shown_path(sqlite)}：{os_reason(exc)}。") from None
         if head and head != b"SQLite format 3\x00":
             raise InputError(f"{shown_path(sqlite)} 不是 SQLite 历史数据库（可能是工作簿或其他文件）："
                              "不会覆盖它，请换一个文件名，如 历史.sqlite。")

@@ -31,7 +31,7 @@ from .. import followup
 from ..checks import CheckedWorkbook, check_workbook, occurrences
 from ..columns import as_dates, as_text, day_text, excel_numbers
 from ..derive import default_check_date, shown_cases, shown_households
-from ..errors import FangpinError
+from ..errors import FangpinError, os_reason
 from ..issues import CODES, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
 from ..rules import STATUS_ELIGIBLE
@@ -166,7 +166,7 @@ def process(task: Task) -> Outcome:
         return outcome
     except OSError as exc:
         report.status = UNREADABLE
-        report.reason = f"{report.name}：无法打开文件（{exc.strerror or exc}）"
+        report.reason = f"{report.name}：无法打开文件，{os_reason(exc)}"
         return outcome
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the county
         report.status = UNREADABLE

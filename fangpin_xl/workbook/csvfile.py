@@ -16,6 +16,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..errors import os_reason
 from .guard import DEFAULT_LIMITS, Limits, fail, human_size
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -55,6 +56,8 @@ def read_csv_rows(path, limits: Limits | None = None) -> list[list[str]]:
         raise fail(path, "是文件夹，不是 CSV 文件") from None
     except PermissionError:
         raise fail(path, "没有读取权限（文件可能正被其他程序占用），请关闭 Excel/WPS 后重试") from None
+    except OSError as exc:
+        raise fail(path, f"无法打开文件，{os_reason(exc)}") from None
     if not data.strip():
         raise fail(path, "文件为空，没有表头和数据")
     if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):

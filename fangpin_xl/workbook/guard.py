@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zlib import error as zlib_error
 
-from ..errors import InputError
+from ..errors import InputError, os_reason
 from ..text import shown_path
 
 MiB = 1024 * 1024
@@ -111,7 +111,7 @@ def check_file(path, limits: Limits | None = None) -> str:
     except PermissionError:
         raise fail(path, "没有读取权限（文件可能正被其他程序占用），请关闭 Excel/WPS 后重试") from None
     except OSError as exc:
-        raise fail(path, f"无法打开文件（{exc.strerror or exc}）") from None
+        raise fail(path, f"无法打开文件，{os_reason(exc)}") from None
 
     if head.startswith(_ZIP_MAGIC):
         _check_zip(path, limits)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import FangpinError, InputError
+from ..errors import FangpinError, InputError, os_reason
 from .coerce import is_blank
 from .guard import CORRUPT_MESSAGE, ENCRYPTED_MESSAGE, EXTENSIONS, RESAVE_HINT, fail
 
@@ -235,6 +235,8 @@ def _translate(path: Path, exc: BaseException) -> InputError:
     kind = type(exc).__name__
     if kind == "PasswordError":
         return fail(path, ENCRYPTED_MESSAGE)
+    if isinstance(exc, OSError) and exc.errno:
+        return fail(path, f"无法读取文件，{os_reason(exc)}")
     if kind in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
         reason = "工作簿包含不安全的 XML 内容（DTD 或外部实体），已拒绝读取"
     elif isinstance(exc, MemoryError):
