@@ -62,6 +62,7 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("coerced", _W, "按转换后的值读取", "确认读取的值无误，最好直接填写数字或日期。", "单元格"),
     IssueCode("wrong_type", _E, "类型不符", "按列的类型重新填写（数字、日期、是/否）。", "单元格"),
     IssueCode("required_missing", _E, "必填项为空", "补填。", "单元格"),
+    IssueCode("negative_number", _E, "数值为负数", "核对后填写正确的数值（金额、人数不能为负数）。", "单元格"),
     IssueCode("not_in_choices", _E, "不是可选值", "从下拉列表中选择。", "单元格"),
     IssueCode("future_date", _E, "日期晚于今天", "核对年份和月份。", "单元格"),
     IssueCode("phone_invalid", _E, "电话号码有误", "核对号码，并把该列设为文本格式。", "单元格"),

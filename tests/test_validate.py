@@ -223,6 +223,30 @@ def test_wrong_type_of_a_number_too_large_for_its_column(tmp_path):
     ]
 
 
+def test_negative_amounts_and_counts(tmp_path):
+    def change(frames):
+        for sheet, row, key, value in (
+                ("cases", 0, "relief_amount", -5000.0), ("households", 1, "household_size", -2),
+                ("households", 1, "income_per_capita", "-5,000元"), ("spending", 0, "amount", -40000.0),
+                ("aid", 0, "amount", -0.01), ("households", 0, "income_per_capita", 0.0)):
+            setter(sheet, row, key, value)(frames)
+
+    found = [(where(i), i.message) for i in issues_of(workbook(tmp_path, change))
+             if i.code == "negative_number"]
+    assert found == [
+        (("negative_number", "error", "监测户", "F4", 4, "家庭人口", "-2"), "“-2”为负数：人数不能为负数，请核对。"),
+        (("negative_number", "error", "监测户", "H4", 4, "人均可支配收入", "-5000"),
+         "“-5000”为负数：金额不能为负数，请核对。"),
+        (("negative_number", "error", "支出", "F3", 3, "金额", "-40000"), "“-40000”为负数：金额不能为负数，请核对。"),
+        (("negative_number", "error", "救助", "K3", 3, "救助金额", "-5000"), "“-5000”为负数：金额不能为负数，请核对。"),
+        (("negative_number", "error", "援助", "G3", 3, "月收入或金额", "-0.01"),
+         "“-0.01”为负数：金额不能为负数，请核对。"),
+    ]
+    # The value stays: the household's spending sums it, as the sheet's own formulas do.
+    checked = check_workbook(read_workbook(tmp_path / "东代固乡.xlsx"), today=TODAY)
+    assert checked.households["medical"].tolist() == [-40000.0, 0.0]
+
+
 def test_required_missing(tmp_path):
     issue = only(workbook(tmp_path, setter("members", 1, "name", None)))
     assert where(issue) == ("required_missing", "error", "家庭成员", "B4", 4, "姓名", "")

@@ -152,6 +152,21 @@ def required_missing(ctx: Context) -> list[Issue]:
     return out
 
 
+@check("negative_number")
+def negative_number(ctx: Context) -> list[Issue]:
+    """Amounts and counts below zero. The value stays in the frame — the template's own
+    formulas add it too, so the sums shown stay comparable — but it is never silent: a
+    −40000 on 支出 would quietly cancel the household's other spending."""
+    out = []
+    for sd in _sheets(ctx):
+        for spec in _columns(sd, MONEY, INTEGER):
+            numbers = sd.frame[spec.key].to_numpy(dtype="float64", na_value=np.nan)
+            what = "金额" if spec.type == MONEY else "人数" if spec.key == "household_size" else "数量"
+            out += row_issues(ctx, sd, numbers < 0, "negative_number", spec.key,
+                              partial(_around, ctx, sd, spec.key, "“", f"”为负数：{what}不能为负数，请核对。"))
+    return out
+
+
 @check("not_in_choices")
 def not_in_choices(ctx: Context) -> list[Issue]:
     out = []
