@@ -30,7 +30,7 @@ from .errors import InputError
 from .files import atomic_output
 from .issues import ERROR, ISSUE_HEADERS, SEVERITY_LABELS, Issue
 from .schema import ISSUES_SHEET
-from .text import shown_path
+from .text import fit_cell, shorten, shown_path
 from .workbook.made import ANNOTATED_COPY, ISSUE_LIST, MARK, made_as
 
 #: Fills: Excel's own "bad" (light red) and "neutral" (light yellow) cell styles.
@@ -225,7 +225,7 @@ def _mark_cells(wb, issues: list[Issue]) -> None:
         text = "\n".join(dict.fromkeys(lines))
         if target.comment is not None and target.comment.text:
             text = f"{target.comment.text}\n—— {COMMENT_AUTHOR} ——\n{text}"
-        text = text[:_MAX_COMMENT_CHARS]
+        text = shorten(text, _MAX_COMMENT_CHARS)
         comment = Comment(text, COMMENT_AUTHOR)
         comment.width = 360
         comment.height = min(60 + 40 * len(lines), 400)
@@ -248,7 +248,9 @@ def _fill_issues_sheet(ws, issues: list[Issue], sheetnames: list[str]) -> None:
              "warning": PatternFill("solid", start_color=WARNING_FILL, end_color=WARNING_FILL)}
     wrap = Alignment(wrap_text=True, vertical="top")
     for n, issue in enumerate(issues, start=2):
-        ws.append([("" if v is None else v) for v in issue.as_row()])
+        # Issues carry short values and messages already; a file name is the user's too.
+        ws.append([("" if v is None else fit_cell(v) if isinstance(v, str) else v)
+                   for v in issue.as_row()])
         for cell in ws[n]:
             if cell.data_type == "f":  # township text that begins with "=" stays text
                 cell.data_type = "s"

@@ -14,10 +14,11 @@ does not know.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from .text import column_index, redact, split_cell
+from .text import column_index, redact, shorten, split_cell
 
 ERROR = "error"
 WARNING = "warning"
@@ -62,6 +63,7 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("coerced", _W, "按转换后的值读取", "确认读取的值无误，最好直接填写数字或日期。", "单元格"),
     IssueCode("wrong_type", _E, "类型不符", "按列的类型重新填写（数字、日期、是/否）。", "单元格"),
     IssueCode("required_missing", _E, "必填项为空", "补填。", "单元格"),
+    IssueCode("negative_number", _E, "数值为负数", "核对后填写正确的数值（金额、人数不能为负数）。", "单元格"),
     IssueCode("not_in_choices", _E, "不是可选值", "从下拉列表中选择。", "单元格"),
     IssueCode("future_date", _E, "日期晚于今天", "核对年份和月份。", "单元格"),
     IssueCode("phone_invalid", _E, "电话号码有误", "核对号码，并把该列设为文本格式。", "单元格"),
@@ -106,6 +108,12 @@ CODES: dict[str, IssueCode] = {c.code: c for c in (
     IssueCode("visit_problem_open", _W, "回访问题未处理", "填写处理措施，或上报村两委、乡镇。", "回访"),
 )}
 
+#: Characters of the value an issue shows, and of any text its message quotes (“…”).
+MAX_VALUE_CHARS = 200
+#: Characters of a message (a few quoted values and the advice fit easily).
+MAX_MESSAGE_CHARS = 1000
+_LONG_QUOTE = re.compile(f"“([^“”]{{{MAX_VALUE_CHARS + 1},}})”")
+
 #: Column headers of the 问题 sheet, in the order of ``Issue.as_row``.
 ISSUE_HEADERS = ("级别", "问题", "文件", "工作表", "单元格", "行", "列", "值", "说明", "代码")
 
@@ -125,8 +133,18 @@ class Issue:
 
     def __post_init__(self) -> None:
         # No report shows an ID or a mobile number in full, whatever column it was typed in.
-        object.__setattr__(self, "value", redact(self.value))
-        object.__setattr__(self, "message", redact(self.message))
+        value, message = redact(self.value), redact(self.message)
+        # Nor a cell's 32,767 characters: the 问题 sheets put value and message in cells of
+        # that same size, and nobody reads that much. Messages quote the value.
+        if len(value) > MAX_VALUE_CHARS:
+            short = shorten(value, MAX_VALUE_CHARS)
+            message, value = message.replace(value, short), short
+        if len(message) > MAX_VALUE_CHARS:
+            message = _LONG_QUOTE.sub(lambda m: f"“{shorten(m.group(1), MAX_VALUE_CHARS)}”", message)
+            message = shorten(message, MAX_MESSAGE_CHARS)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "column", shorten(self.column, MAX_VALUE_CHARS))
         known = CODES.get(self.code)
         if known is None:
             raise ValueError(f"issue code {self.code!r} is not in issues.CODES")

@@ -39,6 +39,8 @@ from .text import number_text
 
 _KIND_LIST = "、".join(SPENDING_KINDS)
 _GROUP_LIST = "、".join(GROUPS)
+#: Yuan above every cap a policy can set (the parameters stop at 10 million).
+_RAW_LIMIT = 1e12
 
 
 def _kind_name(kind: Any) -> str:
@@ -78,6 +80,9 @@ def _relief(amounts: np.ndarray, kind: str, group: str, policy: Policy) -> np.nd
     raw = np.zeros(amounts.shape)
     for part, (_, ratio) in zip(_band_parts(excess, table.bands), table.bands, strict=True):
         raw = raw + part * float(ratio)
+    # Every cap is far below _RAW_LIMIT, so limiting first changes no result; it keeps the
+    # fen finite for an absurd amount (1e308 × 100 overflows to inf, with numpy's warning).
+    raw = np.minimum(raw, _RAW_LIMIT)
     # Snap away binary noise (44493.33 × 0.3 is 13347.998999…) before rounding half up.
     cents = np.floor(np.round(raw * 100, 6) + 0.5)
     cents = np.minimum(np.maximum(cents, 0.0), _caps_cents(table, policy))
@@ -216,7 +221,8 @@ def payout_explain(kind: str, amount: Any, *, group: str, policy: Policy) -> str
     text = f"{head}，分档计算：" + "；".join(lines)
     if len(lines) > 1:
         text += f"；合计 {number_text(raw)} 元"
-    rounded = float(np.floor(np.round(raw * 100, 6) + 0.5) / 100)
+    # Past _RAW_LIMIT the cap applies anyway (and × 100 might overflow): no rounding to show.
+    rounded = raw if raw >= _RAW_LIMIT else float(np.floor(np.round(raw * 100, 6) + 0.5) / 100)
     if number_text(rounded) != number_text(raw):
         text += f"，四舍五入为 {rounded:.2f} 元"
     if final < rounded:

@@ -47,6 +47,7 @@ from .screening_schema import (
     Department,
 )
 from .text import cell_text, column_index, shown_path
+from .workbook.coerce import MAX_AMOUNT, numbers_of
 from .workbook.made import SCREENING, check_output
 from .workbook.read import SheetData, read_table, read_workbook
 from .workbook.write import MAX_DATA_ROWS, Formats, new_workbook, write_data_sheet
@@ -260,13 +261,19 @@ def read_department(path: Path, department: Department) -> DepartmentTable:
 def _unreadable(sd: SheetData) -> dict[int, str]:
     """Excel row → the cells the reader could not read as their column's type."""
     out: dict[int, list[str]] = {}
+    money = [i for i, change in enumerate(sd.failures) if sd.spec.column(change.key).type == MONEY]
+    too_large = np.zeros(len(sd.failures), dtype=bool)
+    if money:
+        numbers = numbers_of([sd.failures[i].original for i in money])
+        too_large[money] = np.abs(numbers) >= MAX_AMOUNT
     # A loop over the failed cells only.
-    for change in sd.failures:
+    for change, large in zip(sd.failures, too_large, strict=True):
         column = sd.spec.column(change.key)
-        what = {MONEY: "金额", DATE: "日期"}.get(column.type, "该列的类型")
         header = sd.headers.get(change.key, column.header)
+        why = ("超出合理范围（金额应小于 100 亿元）" if large
+               else "不是" + {MONEY: "金额", DATE: "日期"}.get(column.type, "该列的类型"))
         out.setdefault(change.row or 0, []).append(
-            f"{change.cell}“{header}”的值“{cell_text(change.original)}”不是{what}")
+            f"{change.cell}“{header}”的值“{cell_text(change.original)}”{why}")
     return {row: "；".join(texts) for row, texts in out.items()}
 
 

@@ -10,6 +10,8 @@ Excel functions can all use it without pulling in a writer.
 * ``cell_text`` is any cell value as a user sees it: dates as ISO dates,
   booleans as 是/否, numbers by ``number_text`` (from 1e15 on with Excel's 15
   significant digits, so a mangled ID number stays visibly mangled).
+* ``shorten`` cuts a long text to a limit, saying how long it was (a report shows a
+  value of a few hundred characters); ``fit_cell`` to what an Excel cell holds.
 * ``display_width`` counts a CJK character as two columns (terminal tables).
 * ``column_letter`` / ``column_index`` / ``split_cell`` convert Excel addresses.
 """
@@ -151,6 +153,40 @@ def text_mask(values: pd.Series) -> np.ndarray:
     if kind == "empty":
         return np.zeros(len(values), dtype=bool)
     return values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+
+
+# -- long text ----------------------------------------------------------------------------
+
+#: What an Excel cell holds: 32,767 UTF-16 code units (a character beyond the BMP takes two).
+#: xlsxwriter cuts a longer string and refuses the rest of its row; openpyxl writes a file
+#: Excel then has to repair.
+EXCEL_CELL_CHARS = 32767
+
+
+def _cut_note(text: str) -> str:
+    return f"…（共 {len(text)} 字）"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` when it has at most ``limit`` characters, else its start and "…（共 N 字）"
+    (N its length), ``limit`` characters in all."""
+    if len(text) <= limit:
+        return text
+    tail = _cut_note(text)
+    return text[:max(0, limit - len(tail))] + tail
+
+
+def fit_cell(text: str) -> str:
+    """``text`` as an Excel cell can hold it (``EXCEL_CELL_CHARS``), cut like ``shorten``."""
+    if len(text) <= EXCEL_CELL_CHARS // 2:  # cannot be too long, even in surrogate pairs
+        return text
+    encoded = text.encode("utf-16-le", "surrogatepass")
+    if len(encoded) <= 2 * EXCEL_CELL_CHARS:
+        return text
+    tail = _cut_note(text)
+    # Cut at a code unit; "ignore" drops half a surrogate pair left at the end.
+    head = encoded[:2 * (EXCEL_CELL_CHARS - len(tail))].decode("utf-16-le", "ignore")
+    return head + tail
 
 
 # -- widths ------------------------------------------------------------------------------

@@ -87,6 +87,16 @@ def test_error_wins_and_messages_join_on_one_cell(tmp_path, checked):
     assert cell.comment.text == f"错误：{issues[1].message}\n提醒：另一条提醒。"
 
 
+def test_a_long_comment_is_cut_saying_how_long_it_was(tmp_path, checked):
+    source, issues = checked
+    extra = [Issue("id_area", "warning", source.name, "家庭成员", "C4", 4, "身份证号", "x", word * 900)
+             for word in "甲乙丙"]
+    out = annotate_workbook(source, [*issues, *extra], tmp_path / "out")
+    text = openpyxl.load_workbook(out)["家庭成员"]["C4"].comment.text
+    full = "\n".join([f"错误：{issues[1].message}", *(f"提醒：{w * 900}" for w in "甲乙丙")])
+    assert text == full[:2000 - 11] + f"…（共 {len(full)} 字）" and len(text) == 2000
+
+
 def test_existing_header_note_is_kept(tmp_path, checked):
     source, _ = checked
     note = openpyxl.load_workbook(source)["监测户"]["A2"].comment.text

@@ -293,6 +293,36 @@ def test_the_county_workbook_finds_the_same_households(planted, files, tmp_path,
     assert sorted(found) == sorted([(planted.p1.number, "因病", planted.open_case), (planted.p2.number, "因学", "")])
 
 
+@pytest.mark.filterwarnings("error")  # numpy's English "overflow encountered in multiply" included
+def test_an_absurd_amount_is_unusable_and_the_household_still_found(planted, tmp_path, capsys):
+    head, spouse = planted.p1.members[0], planted.p1.members[1]
+    medical = write_xlsx(tmp_path / "医保.xlsx", [
+        ["患者姓名", "身份证号码", "出院日期", "个人自付"],
+        [head[0], head[1], "2020-06-01", 1e308],  # row 2: a number no bill comes near
+        [spouse[0], spouse[1], "2020-06-02", 6000],  # row 3: enough on its own
+        [spouse[0], spouse[1], "2020-06-03", 9_999_999_999.99],  # row 4: just below the limit
+    ])
+    traffic = write_csv(tmp_path / "交警.csv", [
+        ["当事人姓名", "身份证号", "事故日期", "损失金额", "保险赔付", "救助金额"],
+        [spouse[0], spouse[1], "2020-04-01", "1e308", "", ""],  # row 2: as text
+        [spouse[0], spouse[1], "2020-04-01", "20000", "-1e999", ""],  # row 3: past a double
+    ], "utf-8")
+    output = tmp_path / "out.xlsx"
+    code = main(["screen", "--households", str(planted.workbook), "--medical", str(medical),
+                 "--traffic", str(traffic), "-o", str(output)])
+    assert code == 1
+    assert "  合计：读取 5 = 匹配 5（统计期内 2，统计期外 0，数据无法使用 3）+ 未匹配 0 + 身份证号无效 0" in (
+        capsys.readouterr().out.splitlines())
+    assert [(r["户编号"], r["救助类别"], r["部门数据合计"]) for r in sheet(output, "疑似防贫对象")] == [
+        (planted.p1.number, "因病", 10_000_005_999.99)]
+    assert [(r["部门"], r["来源行"], r["原因"]) for r in sheet(output, "数据无法使用")] == [
+        ("医保", 2, "D2“个人自付”的值“1e+308”超出合理范围（金额应小于 100 亿元）；"
+                   "没有个人自付金额，也没有可相减的医疗总费用和统筹支付"),
+        ("交警", 2, "D2“损失金额”的值“1e308”超出合理范围（金额应小于 100 亿元）；损失金额为空"),
+        ("交警", 3, "E3“保险赔付”的值“-1e999”超出合理范围（金额应小于 100 亿元）"),
+    ]
+
+
 # -- unusable input: exit 2 with the file, sheet and what is missing ------------------------------
 
 def test_department_file_without_an_id_column(planted, tmp_path, capsys):

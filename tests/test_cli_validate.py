@@ -70,6 +70,19 @@ def test_errors_exit_1_with_cell_and_json_equals_library(tmp_path, good_id, caps
     assert digest(path) == before
 
 
+def test_a_negative_amount_is_an_error_exit_1(tmp_path, good_id, capsys):
+    import openpyxl
+
+    path = township(tmp_path / "东代固乡.xlsx", good_id)
+    wb = openpyxl.load_workbook(path)
+    wb["监测户"]["H3"] = -5000  # 人均可支配收入
+    wb.save(path)
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "东代固乡.xlsx：错误 1 个，提醒 1 个"
+    assert "  H3  人均可支配收入  -5000  【数值为负数】“-5000”为负数：金额不能为负数，请核对。" in out
+
+
 def test_annotate_writes_a_marked_copy_and_leaves_input_alone(tmp_path, good_id, capsys):
     bad = good_id[:-1] + ("1" if good_id[-1] != "1" else "2")
     path = township(tmp_path / "东代固乡.xlsx", bad)

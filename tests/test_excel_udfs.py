@@ -431,6 +431,18 @@ def test_visited_in_quarter():
 
 # -- the fund --------------------------------------------------------------------------------------
 
+@pytest.mark.filterwarnings("error")  # numpy's English "overflow encountered in multiply"
+def test_absurd_amounts_compute_without_overflowing():
+    # A function computes with any finite number, as Excel's own formulas do; the relief is capped.
+    assert call("FP_PAYOUT", cell("因病"), cell(1e308), cell(POOR)) == [[200000.0]]
+    assert call("FP_CHECK_TABLE", [["户类型", "人均可支配收入", "近12月因病支出"], [POOR, 100, 1e308]]) == [
+        ["资格判定", "满足条件", "判定说明", "救助金额估算（元）", "办结时限"],
+        ["符合", "收入、因病", "人均收入 100 元，未超过收入标准 6000 元；因病支出 1e+308 元，达到 5000 元", 200000.0, ""]]
+    # The fund's functions keep their own limit, above the reader's 10 billion yuan.
+    assert call("FP_FUND_BALANCE", cell(1e11), cell(0), cell(0), cell(0)) == [[1e11]]
+    assert call("FP_SERVICE_FEE", cell(1e308)) == [["救助总额：金额应为绝对值不超过 1 万亿元的数字，现为 1e+308。"]]
+
+
 def test_fund_functions():
     # 魏县 2017: 10% of the rural population at 50 yuan came to 4,000,000 yuan.
     assert call("FP_INSURED", column(800_000, "80万", 12_345, -5, "很多", None)) == column(

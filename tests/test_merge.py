@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from fangpin_xl import merge
 from fangpin_xl.checks import check_workbook
+from fangpin_xl.cli import main
 from fangpin_xl.demo import write_sample_county
 from fangpin_xl.errors import FangpinError, InputError
 from fangpin_xl.ids import make_id, mask_id
@@ -379,6 +380,65 @@ def test_damaged_inputs_rejected_rows_and_extras(tmp_path):
     households = table(sheets, "监测户")
     assert [h["人均可支配收入"] for h in households] == [5000.0, "五千元"]
     assert households[0]["来源乡镇"] == "新村乡"
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def test_cells_as_long_as_excel_allows_and_negative_amounts(tmp_path, capsys):
+    from test_validate import TODAY as CHECKED
+    from test_validate import setter, workbook
+
+    longest = "长" * 32767  # the most an Excel cell holds
+
+    def change(frames):
+        for sheet, row, key, value in (
+                ("households", 0, "group", longest), ("households", 1, "head_name", longest),
+                ("spending", 0, "amount", -40000.0), ("cases", 0, "relief_amount", -5000.0)):
+            setter(sheet, row, key, value)(frames)
+
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    path = workbook(folder, change)
+    # What no Excel writes but a program may: a text of 40,000 UTF-16 code units (openpyxl
+    # writes it as it is), and a member of no household, with a long name, to be rejected.
+    wb = openpyxl.load_workbook(path)
+    wb["帮扶"]["I3"] = "𠀀" * 20000  # 发现问题
+    wb["家庭成员"].append(["H9", longest, make_id("130434", dt.date(1990, 1, 1), 11), "户主"])
+    wb.save(path)
+    result = merge_workbooks([folder], tmp_path / "县.xlsx", jobs=1, today=CHECKED)
+    assert {k: (t.read, t.written, t.rejected) for k, t in result.sheets.items()} == {
+        "households": (2, 2, 0), "members": (5, 4, 1), "spending": (1, 1, 0), "cases": (1, 1, 0),
+        "visits": (2, 2, 0), "aid": (1, 1, 0)}
+    assert all(t.balanced for t in result.sheets.values())
+    sheets = read_back(result.output)
+    households = table(sheets, "监测户")
+    assert (households[0]["户类型"], households[1]["户主姓名"]) == (longest, longest)
+    problem = table(sheets, "帮扶")[0]["发现问题"]
+    assert problem.endswith("𠀀…（共 20000 字）") and utf16_units(problem) == 32766
+    (rejected,) = table(sheets, REJECTED_SHEET)
+    assert (rejected["来源行"], rejected["原因"]) == (7, "户编号在本工作簿的“监测户”表中不存在")
+    assert rejected["行内容"].startswith("户编号：H9；姓名：长长") and len(rejected["行内容"]) == 401
+    short = "长" * 188 + "…（共 32767 字）"
+    issues = [(r["工作表"], r["单元格"], r["代码"], r["值"], r["说明"]) for r in table(sheets, ISSUES_SHEET)
+              if r["代码"] in ("not_in_choices", "negative_number")]
+    assert issues == [
+        ("监测户", "G3", "not_in_choices", short,
+         f"“{short}”不是“户类型”的可选值：请从下拉列表中选择（脱贫不稳定户、边缘易致贫户、突发严重困难户）。"),
+        ("支出", "F3", "negative_number", "-40000", "“-40000”为负数：金额不能为负数，请核对。"),
+        ("救助", "K3", "negative_number", "-5000", "“-5000”为负数：金额不能为负数，请核对。"),
+    ]
+    assert validate_paths([folder], today=CHECKED).issues == result.issues
+    # And through the commands: written, with the errors' exit code.
+    assert main(["merge", str(folder), "-o", str(tmp_path / "县2.xlsx"), "--jobs", "1", "--quiet"]) == 1
+    assert "  合计        12    11       1  相符" in capsys.readouterr().out.splitlines()
+    assert main(["validate", str(folder), "--annotate", str(tmp_path / "标注")]) == 1
+    out = capsys.readouterr().out
+    assert f"  G3  户类型  {short}  【不是可选值】“{short}”不是“户类型”的可选值" in out
+    assert "  F3  金额  -40000  【数值为负数】“-40000”为负数：金额不能为负数，请核对。" in out
+    assert openpyxl.load_workbook(tmp_path / "标注" / path.name)["监测户"]["G3"].comment.text.startswith(
+        f"错误：“{short}”")
 
 
 def test_unreadable_file_reported_and_merge_continues(sample, tmp_path):

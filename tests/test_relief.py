@@ -1,3 +1,4 @@
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -112,6 +113,16 @@ def test_max_relief():
     county = replace(POLICY, max_relief=10000)
     assert payout("因病", 99493.33, group=POOR, policy=county) == 10000
     assert payout("因病", 99493.33, group=POOR, policy=replace(with_cap("因病", 50000), max_relief=10000)) == 10000
+
+
+def test_an_absurd_amount_gets_the_cap_without_overflowing():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in multiply"
+        assert payout("因病", 1e308, group=POOR, policy=POLICY) == 200000
+        assert payout_series(["因病", "因病"], [1e308, 41040], [POOR, POOR], policy=POLICY).tolist() == [
+            200000, 6208]
+        explained = payout_explain("因病", 1e308, group=POOR, policy=POLICY)
+    assert "四舍五入" not in explained and "按上限计。救助金额 200000.00 元" in explained
 
 
 # -- values and errors ------------------------------------------------------------------

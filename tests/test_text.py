@@ -9,14 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fangpin_xl.text import (
+    EXCEL_CELL_CHARS,
     append_number_texts,
     cell_text,
     column_index,
     column_letter,
     display_width,
+    fit_cell,
     number_text,
     number_texts,
     pad,
+    shorten,
     split_cell,
 )
 
@@ -126,3 +129,26 @@ def test_sheet_names_from_what_people_typed():
     assert sheet_names(["Abc", "aBC", "x" * 30 + "'y"], fallback="公示") == ["Abc", "aBC(2)", "x" * 30 + "’"]
     assert sheet_names(["𠀀" * 16]) == ["𠀀" * 15]
     assert sheet_names(["", ""], fallback="公示") == ["公示", "公示(2)"]
+
+
+def test_shorten_says_how_long_the_text_was():
+    assert shorten("长" * 200, 200) == "长" * 200
+    cut = shorten("长" * 32767, 200)
+    assert cut == "长" * 188 + "…（共 32767 字）" and len(cut) == 200
+    assert shorten("abcdef", 3) == "…（共 6 字）"  # never longer than asked for the text itself
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def test_fit_cell_counts_what_excel_counts():
+    assert EXCEL_CELL_CHARS == 32767
+    legal = "长" * 32767
+    assert fit_cell(legal) is legal
+    cut = fit_cell("长" * 40000)
+    assert cut.endswith("长…（共 40000 字）") and utf16_units(cut) == 32767
+    # Beyond the BMP a character takes two UTF-16 code units, and no pair is split.
+    wide = fit_cell("𠀀" * 32767)
+    assert wide.endswith("𠀀…（共 32767 字）") and utf16_units(wide) == 32766
+    assert fit_cell("𠀀" * 16383) == "𠀀" * 16383

@@ -201,6 +201,53 @@ def test_wrong_type_in_a_required_column_is_not_also_missing(tmp_path):
     assert issue.message == "“两口”不是整数：请填写整数，如 4。"
 
 
+@pytest.mark.filterwarnings("error")  # no English RuntimeWarning from a sum gone to inf
+def test_wrong_type_of_a_number_too_large_for_its_column(tmp_path):
+    def change(frames):
+        for sheet, row, key, value in (
+                ("cases", 0, "relief_amount", 1e308), ("households", 0, "household_size", "130434199001011234"),
+                ("households", 1, "household_size", 13800000001), ("households", 1, "income_per_capita", "1e10"),
+                ("spending", 0, "amount", 9_999_999_999.99)):
+            setter(sheet, row, key, value)(frames)
+
+    found = [(where(i), i.message) for i in issues_of(workbook(tmp_path, change))
+             if i.code not in ("status_mismatch", "relief_above_table")]
+    assert found == [
+        (("wrong_type", "error", "监测户", "F3", 3, "家庭人口", "130434********1234"),
+         "“130434********1234”超出合理范围：可能把身份证号填进了“家庭人口”列，请核对。"),
+        (("wrong_type", "error", "监测户", "F4", 4, "家庭人口", "138****0001"),
+         "“138****0001”超出合理范围：可能把电话号码等号码填进了“家庭人口”列，请核对。"),
+        (("wrong_type", "error", "监测户", "H4", 4, "人均可支配收入", "1e10"),
+         "“1e10”超出合理范围：“人均可支配收入”应小于 100 亿元，请核对。"),
+        (("wrong_type", "error", "救助", "K3", 3, "救助金额", "1e+308"),
+         "“1e+308”超出合理范围：“救助金额”应小于 100 亿元，请核对。"),
+    ]
+
+
+def test_negative_amounts_and_counts(tmp_path):
+    def change(frames):
+        for sheet, row, key, value in (
+                ("cases", 0, "relief_amount", -5000.0), ("households", 1, "household_size", -2),
+                ("households", 1, "income_per_capita", "-5,000元"), ("spending", 0, "amount", -40000.0),
+                ("aid", 0, "amount", -0.01), ("households", 0, "income_per_capita", 0.0)):
+            setter(sheet, row, key, value)(frames)
+
+    found = [(where(i), i.message) for i in issues_of(workbook(tmp_path, change))
+             if i.code == "negative_number"]
+    assert found == [
+        (("negative_number", "error", "监测户", "F4", 4, "家庭人口", "-2"), "“-2”为负数：人数不能为负数，请核对。"),
+        (("negative_number", "error", "监测户", "H4", 4, "人均可支配收入", "-5000"),
+         "“-5000”为负数：金额不能为负数，请核对。"),
+        (("negative_number", "error", "支出", "F3", 3, "金额", "-40000"), "“-40000”为负数：金额不能为负数，请核对。"),
+        (("negative_number", "error", "救助", "K3", 3, "救助金额", "-5000"), "“-5000”为负数：金额不能为负数，请核对。"),
+        (("negative_number", "error", "援助", "G3", 3, "月收入或金额", "-0.01"),
+         "“-0.01”为负数：金额不能为负数，请核对。"),
+    ]
+    # The value stays: the household's spending sums it, as the sheet's own formulas do.
+    checked = check_workbook(read_workbook(tmp_path / "东代固乡.xlsx"), today=TODAY)
+    assert checked.households["medical"].tolist() == [-40000.0, 0.0]
+
+
 def test_required_missing(tmp_path):
     issue = only(workbook(tmp_path, setter("members", 1, "name", None)))
     assert where(issue) == ("required_missing", "error", "家庭成员", "B4", 4, "姓名", "")

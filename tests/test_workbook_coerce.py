@@ -12,7 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fangpin_xl.schema import CHOICE, DATE, ID, INTEGER, MONEY, MONTH, PHONE, TEXT, TYPES, YESNO
-from fangpin_xl.workbook.coerce import RAW, classify, coerce_column, is_blank
+from fangpin_xl.workbook.coerce import (
+    LIMITS,
+    MAX_AMOUNT,
+    MAX_COUNT,
+    RAW,
+    classify,
+    coerce_column,
+    is_blank,
+    numbers_of,
+)
 
 T = pd.Timestamp
 NAT = pd.NaT
@@ -69,6 +78,28 @@ def test_integer_forms():
     assert str(coerce_column([1.0], INTEGER).values.dtype) == "Int64"
 
 
+def test_amounts_from_ten_billion_on_and_counts_from_a_billion_on_are_not_read():
+    raw = [9_999_999_999.99, -9_999_999_999.99, 1e10, -1e10, 1e308, "1e308", "1e999", "1e305万",
+           "10,000,000,000元", "1万", float("inf")]
+    values, _changed, failed, _empty = run(raw, MONEY)
+    assert_values(values, [9_999_999_999.99, -9_999_999_999.99] + [None] * 7 + [10000.0, None])
+    assert failed == [False, False] + [True] * 7 + [False, True]
+    values, _changed, failed, _empty = run([999_999_999, 1_000_000_000, 130434199001011234.0,
+                                            "130434199001011234", -1e9], INTEGER)
+    assert_values(values, [999_999_999, None, None, None, None])
+    assert failed == [False, True, True, True, True]
+
+
+def test_numbers_of_reads_what_the_limits_refused():
+    raw = [1e308, "1e308", "1e999", "五千", None, "5,000元", 3.5, "130434199001011234", True]
+    got = numbers_of(raw)
+    assert got[[0, 1, 5, 6, 7]].tolist() == [1e308, 1e308, 5000.0, 3.5, 130434199001011234.0]
+    assert got[2] == math.inf
+    assert np.isnan(got[[3, 4, 8]]).all()
+    assert numbers_of([]).tolist() == []
+    assert LIMITS == {MONEY: MAX_AMOUNT, INTEGER: MAX_COUNT} == {MONEY: 1e10, INTEGER: 1e9}
+
+
 def test_numeric_column_is_read_as_is():
     raw = pd.Series([1.0, 2.5, None, 4], index=[10, 11, 12, 13], dtype=object)
     result = coerce_column(raw, MONEY)
@@ -78,7 +109,7 @@ def test_numeric_column_is_read_as_is():
     assert result.empty.tolist() == [False, False, True, False]
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12))
+@given(st.integers(min_value=-(10**10 - 1), max_value=10**10 - 1))
 def test_money_text_with_separators_and_unit(n):
     assert coerce_column([f"{n:,}元"], MONEY).values.iloc[0] == n
     full_width = str(n).translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))

@@ -34,7 +34,8 @@ from .registry import Check, checks_of, run_checks
 CHECKS: tuple[Check, ...] = checks_of([
     parameters.policy_invalid, parameters.policy_missing, parameters.policy_mismatch,
     parameters.check_date_invalid, parameters.check_date_mismatch,
-    cells.coerced, cells.wrong_type, cells.required_missing, cells.not_in_choices, cells.id_numbers,
+    cells.coerced, cells.wrong_type, cells.required_missing, cells.negative_number,
+    cells.not_in_choices, cells.id_numbers,
     cells.phone_invalid, cells.future_date, duplicates.duplicate_numbers, rows.unknown_sheets,
     rows.orphan_rows,
     duplicates.duplicate_ids, rows.household_size, rows.status_mismatch, display.display_mismatch,

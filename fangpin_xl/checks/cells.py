@@ -20,6 +20,7 @@ from ..policy import GROUPS, INCOME_WAIVED_GROUP
 from ..rules import group_codes
 from ..schema import CHOICE, DATE, ID, INTEGER, MONEY, MONTH, PHONE, YESNO, Column
 from ..text import cell_text, split_cell
+from ..workbook.coerce import LIMITS, numbers_of
 from ..workbook.read import Change, SheetData
 from .context import Context
 from .records import column, display, header, row_issues
@@ -90,16 +91,49 @@ def coerced(ctx: Context) -> list[Issue]:
 
 @check("wrong_type")
 def wrong_type(ctx: Context) -> list[Issue]:
-    """Cells that could not be read as their column's type (the frame holds nothing there)."""
+    """Cells that could not be read as their column's type (the frame holds nothing there);
+    a number too large for its column says so."""
     out = []
     for sd in _sheets(ctx):
-        for change in sd.failures:
+        sizes = _failed_numbers(sd)
+        for change, number in zip(sd.failures, sizes, strict=True):
             spec = column(sd, change.key) if change.key else None
             original = _shown(ctx, sd, change, change.original)
-            what, hint = _TYPE_WORDS.get(spec.type if spec else "", ("有效值", "有效值"))
+            kind = spec.type if spec else ""
+            what, hint = _TYPE_WORDS.get(kind, ("有效值", "有效值"))
             row, label = _place(sd, change)
+            if kind in LIMITS and abs(number) >= LIMITS[kind]:
+                message = f"“{original}”超出合理范围：{_too_large(kind, label, number)}，请核对。"
+            else:
+                message = f"“{original}”不是{what}：请填写{hint}。"
             out.append(issue("wrong_type", ctx.file, sd.name, change.cell, row, label, original,
-                             f"“{original}”不是{what}：请填写{hint}。"))
+                             message))
+    return out
+
+
+#: From this size on a count holds 15 or more digits: an ID number, not a slip of the hand.
+_ID_SIZE = 1e14
+
+
+def _too_large(kind: str, label: str, number: float) -> str:
+    """Why a number is too large for its column (``coerce.LIMITS``)."""
+    if kind == MONEY:
+        return f"“{label}”应小于 100 亿元"
+    if abs(number) >= _ID_SIZE:
+        return f"可能把身份证号填进了“{label}”列"
+    return f"可能把电话号码等号码填进了“{label}”列"
+
+
+def _failed_numbers(sd: SheetData) -> np.ndarray:
+    """The number each failed cell of ``sd`` holds (NaN where none), read column by column."""
+    out = np.full(len(sd.failures), np.nan)
+    by_key: dict[str, list[int]] = {}
+    for i, change in enumerate(sd.failures):
+        by_key.setdefault(change.key, []).append(i)
+    for key, positions in by_key.items():
+        spec = column(sd, key) if key else None
+        if spec is not None and spec.type in LIMITS:
+            out[positions] = numbers_of([sd.failures[i].original for i in positions])
     return out
 
 
@@ -121,6 +155,21 @@ def required_missing(ctx: Context) -> list[Issue]:
                 empty = empty & (group_codes(sd.frame["group"]) != GROUPS.index(INCOME_WAIVED_GROUP))
             out += row_issues(ctx, sd, empty & ~unread, "required_missing", spec.key,
                               f"“{header(sd, spec.key)}”为必填项，不能为空：请补填。")
+    return out
+
+
+@check("negative_number")
+def negative_number(ctx: Context) -> list[Issue]:
+    """Amounts and counts below zero. The value stays in the frame — the template's own
+    formulas add it too, so the sums shown stay comparable — but it is never silent: a
+    −40000 on 支出 would quietly cancel the household's other spending."""
+    out = []
+    for sd in _sheets(ctx):
+        for spec in _columns(sd, MONEY, INTEGER):
+            numbers = sd.frame[spec.key].to_numpy(dtype="float64", na_value=np.nan)
+            what = "金额" if spec.type == MONEY else "人数" if spec.key == "household_size" else "数量"
+            out += row_issues(ctx, sd, numbers < 0, "negative_number", spec.key,
+                              partial(_around, ctx, sd, spec.key, "“", f"”为负数：{what}不能为负数，请核对。"))
     return out
 
 

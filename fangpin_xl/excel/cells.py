@@ -57,9 +57,9 @@ import pandas as pd
 
 from ..errors import InputError
 from ..policy import Policy, load_policy, policy_from_values
-from ..schema import DATE, INTEGER
+from ..schema import DATE, INTEGER, MONEY
 from ..text import cell_text
-from ..workbook.coerce import classify, coerce_column
+from ..workbook.coerce import classify, coerce_column, numbers_of
 from ..workbook.read import policy_values_from_rows
 
 #: Excel's error values as text.
@@ -236,6 +236,16 @@ def coerce(columns: Mapping[str, np.ndarray], kind: str) -> dict[str, Typed]:
         values = result.values.to_numpy()
     empty = result.empty.to_numpy(dtype=bool)
     failed = result.failed.to_numpy(dtype=bool)
+    if kind == MONEY and failed.any():
+        # The reader refuses an amount from 10 billion yuan on (``coerce.MAX_AMOUNT``: no
+        # township cell holds one). A function computes with any finite number, as Excel's own
+        # formulas do, and the fund's functions have limits of their own (``fund.MAX_YUAN``).
+        rows = np.flatnonzero(failed)
+        numbers = numbers_of(stacked[rows])
+        back = np.isfinite(numbers)
+        values, failed = values.copy(), failed.copy()
+        values[rows[back]] = numbers[back]
+        failed[rows[back]] = False
     if kind == DATE:
         # Excel's dates start in 1900; the calendar tables stop being cheap (and datetime64
         # stops in 2262) long after 2100.

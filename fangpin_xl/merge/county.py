@@ -61,6 +61,7 @@ from ..workbook.write import (
     POLICY_WIDTHS,
     add_streamed_table,
     excel_serials,
+    fit_row,
     new_workbook,
     page_setup,
     policy_sheet,
@@ -402,7 +403,9 @@ class _Book:
                 take = min(n - done, limit - (row - HEADER_ROWS))
                 write_row = ws.write_row
                 for values in itertools.islice(rows, take):
-                    if write_row(row, 0, values):
+                    # A refused row is written again with its over-long texts cut (xlsxwriter
+                    # stops a row at a string longer than a cell holds).
+                    if write_row(row, 0, values) and write_row(row, 0, fit_row(values)):
                         raise RuntimeError(f"xlsxwriter refused row {row} of {ws.name}")
                     row += 1
                 done += take

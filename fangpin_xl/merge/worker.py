@@ -32,7 +32,7 @@ from ..checks import CheckedWorkbook, check_workbook, occurrences
 from ..columns import as_dates, as_text, day_text, excel_numbers
 from ..derive import default_check_date, shown_cases, shown_households
 from ..errors import FangpinError, os_reason
-from ..issues import CODES, Issue, count_by_severity
+from ..issues import CODES, MAX_VALUE_CHARS, Issue, count_by_severity
 from ..policy import GROUPS, Policy, policy_differences
 from ..rules import STATUS_ELIGIBLE
 from ..schema import (
@@ -45,7 +45,7 @@ from ..schema import (
     YESNO,
     Sheet,
 )
-from ..text import cell_text, redact, text_mask
+from ..text import cell_text, redact, shorten, text_mask
 from ..workbook.discover import open_in_office
 from ..workbook.read import SheetData, read_workbook
 from ..workdays import workdays_between_series
@@ -343,7 +343,7 @@ def compare_policy(report: FileReport, values, county: Policy) -> None:
         diffs.append((CHECK_DATE_KEY, "核查基准日", expected_date, found_date))
     report.policy_matches = not diffs
     report.policy_differences = [
-        f"{label}：{cell_text(found) or '（空）'}（全县 {cell_text(expected)}）"
+        f"{label}：{shorten(cell_text(found), MAX_VALUE_CHARS) or '（空）'}（全县 {cell_text(expected)}）"
         for _key, label, expected, found in diffs
     ]
 

@@ -14,8 +14,8 @@ type; left missing so the caller reports the original value).
 Result dtypes, per type:
 
 ========  ==============================================================
-MONEY     float64, NaN where empty or failed
-INTEGER   Int64, <NA> where empty or failed
+MONEY     float64, NaN where empty or failed (failed too from ±``MAX_AMOUNT`` on)
+INTEGER   Int64, <NA> where empty or failed (fractions, and from ±``MAX_COUNT`` on)
 DATE      datetime64[ns] at midnight, NaT where empty or failed
 MONTH     datetime64[ns] on the first day of the month
 YESNO     object: "是" / "否" / None
@@ -257,8 +257,10 @@ def _parse_numbers(texts: pd.Series) -> np.ndarray:
     number = (p["num"].str.replace(",", "", regex=False) + p["exp"].fillna("")).astype(float)
     number = number.to_numpy(dtype=float, copy=True)
     wan = p["wan"].notna().to_numpy()
-    # 1.2 × 10000 is 12000.000000000002 in binary floating point.
-    number[wan] = np.round(number[wan] * 10000, 6)
+    # 1.2 × 10000 is 12000.000000000002 in binary floating point. "1e305万" overflows to inf,
+    # which the callers refuse like "1e999".
+    with np.errstate(over="ignore"):
+        number[wan] = np.round(number[wan] * 10000, 6)
     number[(p["sign"] == "-").to_numpy()] *= -1
     out[matched] = number
     return out
@@ -279,11 +281,19 @@ def _numbers(col: _Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 #: No count (家庭人口) reaches this: an ID number typed into the cell, most likely.
-_MAX_COUNT = 1e9
+MAX_COUNT = 1e9
+#: No amount a household, a department record or a case holds comes near 10 billion yuan (a
+#: case's relief is capped at 200,000; a county's fund is a few million). A larger number is a
+#: slip — an ID or phone number in the wrong column, or a "1e308" — and, left in, it turns the
+#: sums into inf (a qualifying household then silently drops out of screening); so it is unread.
+MAX_AMOUNT = 1e10
+#: The types with a limit on a number's size, and the limit (absolute value, exclusive).
+LIMITS = {MONEY: MAX_AMOUNT, INTEGER: MAX_COUNT}
 
 
 def _money(col: _Column, date1904: bool):
     values, changed, failed = _numbers(col)
+    failed |= np.abs(values) >= MAX_AMOUNT  # NaN compares False
     values[failed] = np.nan
     return values, changed, failed
 
@@ -292,9 +302,23 @@ def _integer(col: _Column, date1904: bool):
     values, changed, failed = _numbers(col)
     with np.errstate(invalid="ignore"):
         fraction = ~np.isnan(values) & (values != np.floor(values))
-        failed |= fraction | (np.abs(values) >= _MAX_COUNT)
+        failed |= fraction | (np.abs(values) >= MAX_COUNT)
     values[failed] = np.nan
     return pd.array(values, dtype="Int64"), changed, failed
+
+
+def numbers_of(raw) -> np.ndarray:
+    """What the number reader makes of each cell (numbers, and text like "1e308" or "5,000元"),
+    before any limit: float64, NaN where a cell holds no number, ±inf past a double.
+
+    For the messages about cells MONEY and INTEGER columns could not read: a number too
+    large for its column (``LIMITS``) deserves another message than "not a number".
+    """
+    arr = _as_object_array(raw)
+    if not len(arr):
+        return np.zeros(0)
+    values, _changed, _failed = _numbers(_Column(arr, classify(arr)))
+    return values
 
 
 # --- dates ------------------------------------------------------------------

@@ -43,7 +43,7 @@ from ..schema import (
     Column,
     Sheet,
 )
-from ..text import cell_text, display_width, text_mask
+from ..text import cell_text, display_width, fit_cell, text_mask
 from .made import MARK
 
 #: Excel's row limit, and the data rows a sheet with a title and a header row can hold.
@@ -266,6 +266,11 @@ COMPUTED_NOTES: dict[str, str] = {
 }
 
 
+def fit_row(values) -> list:
+    """A row's values with each text longer than a cell holds cut (``text.fit_cell``)."""
+    return [fit_cell(v) if isinstance(v, str) else v for v in values]
+
+
 def header_note(column: Column) -> str:
     """The comment on a header cell: what to enter (or what a computed column shows)."""
     lines = []
@@ -395,11 +400,15 @@ def write_data_sheet(
         row = first + r
         if r < n:
             values = next(rows)
+            # xlsxwriter cuts a text longer than a cell holds without a word and stops the row
+            # there: such a row is written again with the text cut, saying how long it was.
             if contiguous:
-                ws.write_row(row, 0, values)
+                if ws.write_row(row, 0, values):
+                    ws.write_row(row, 0, fit_row(values))
             else:
                 for i, value in zip(positions, values, strict=True):
-                    ws.write(row, i, value)
+                    if ws.write(row, i, value) and isinstance(value, str):
+                        ws.write(row, i, fit_cell(value))
         for i, factory, cached in formulas:
             value = cached[r] if cached is not None and r < n else None
             _write_formula(ws, row, i, factory(row + 1), cell_formats[i], value)
