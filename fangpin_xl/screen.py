@@ -33,6 +33,12 @@ from .columns import as_text
 from .derive import spending_sums
 from .errors import InputError, exit_code
 from .files import atomic_output, write_error
+from .ledgers.source import (
+    COUNTY_TOWNSHIP,
+    COUNTY_WORKBOOK,
+    KEY_SEPARATOR,
+    workbook_kind,
+)
 from .policy import Policy, load_policy
 from .schema import DATE, MONEY
 from .screening import DepartmentTable, Register, Screening, SourceCount, screen
@@ -52,13 +58,8 @@ from .workbook.made import SCREENING, check_output
 from .workbook.read import SheetData, read_table, read_workbook
 from .workbook.write import MAX_DATA_ROWS, Formats, new_workbook, write_data_sheet
 
-TOWNSHIP_WORKBOOK, COUNTY_WORKBOOK = "乡镇工作簿", "县级汇总工作簿"
-#: Sheets only the county workbook has (``merge.model``), and its township column.
-_COUNTY_SHEETS = ("汇总", "来源")
 #: What the result workbook is marked as (``workbook.made``): a later screening may replace it.
 KIND = SCREENING
-_COUNTY_TOWNSHIP = "来源乡镇"
-_KEY_SEPARATOR = "／"
 DEPARTMENT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 _SOURCE_LABELS = {"county": "本县参数文件", "workbook": "户信息工作簿的参数表", "default": "内置默认参数"}
 
@@ -145,33 +146,9 @@ def screen_files(households: str | Path, departments: Iterable[tuple[str, str | 
 def read_households(path: Path, policy: Policy | None, today: dt.date) -> tuple[CheckedWorkbook, str]:
     """The checked household workbook and whether it is a township or the county workbook."""
     data = read_workbook(path)
-    kind = COUNTY_WORKBOOK if set(_COUNTY_SHEETS) <= set(data.sheet_names) else TOWNSHIP_WORKBOOK
-    missing = [name for key, name in (("households", "监测户"), ("members", "家庭成员"))
-               if key not in data.sheets]
-    if missing:
-        listed = "、".join(f"“{n}”" for n in data.sheet_names) or "（无）"
-        raise InputError(
-            f"{shown_path(path.name)}：不是乡镇工作簿或县级汇总工作簿（没有找到工作表{'、'.join(f'“{m}”' for m in missing)}），"
-            f"无法用于筛查。工作簿中的工作表：{listed}")
-    continued = [n for n in data.sheet_names if n.startswith(("监测户(续", "家庭成员(续"))]
-    if continued:
-        raise InputError(
-            f"{shown_path(path.name)}：县级汇总工作簿含续表（{'、'.join(continued)}），续表中的户和成员无法参与筛查；"
-            "请按乡镇分别筛查。")
-    needed = {"households": ("household_no", "group", "income_per_capita"),
-              "members": ("household_no", "id_number")}
-    problems = []
-    for key, columns in needed.items():
-        sd = data.sheets[key]
-        absent = [sd.spec.column(c).header for c in columns if c not in sd.columns]
-        if sd.header_row == 0:
-            problems.append(f"工作表“{sd.name}”找不到表头行")
-        elif absent:
-            problems.append(f"工作表“{sd.name}”缺少列{'、'.join(f'“{a}”' for a in absent)}")
-        if kind == COUNTY_WORKBOOK and sd.header_row and _COUNTY_TOWNSHIP not in sd.frame.columns:
-            problems.append(f"工作表“{sd.name}”缺少列“{_COUNTY_TOWNSHIP}”")
-    if problems:
-        raise InputError(f"{shown_path(path.name)}：{'；'.join(problems)}，无法用于筛查。")
+    kind = workbook_kind(data, shown_path(path.name), purpose="筛查", rows_word="户和成员",
+                         needs={"households": ("household_no", "group", "income_per_capita"),
+                                "members": ("household_no", "id_number")})
     return check_workbook(data, policy=policy, today=today), kind
 
 
@@ -179,8 +156,8 @@ def _keys(checked: CheckedWorkbook, sheet: str, county: bool) -> pd.Series:
     keys = checked.key(sheet)
     if not county:
         return keys
-    town = as_text(checked.data.sheets[sheet].frame, _COUNTY_TOWNSHIP)
-    return (town + _KEY_SEPARATOR + keys.fillna("")).where(keys.notna(), None)
+    town = as_text(checked.data.sheets[sheet].frame, COUNTY_TOWNSHIP)
+    return (town + KEY_SEPARATOR + keys.fillna("")).where(keys.notna(), None)
 
 
 def register_of(checked: CheckedWorkbook, *, county: bool, as_of: dt.date) -> Register:

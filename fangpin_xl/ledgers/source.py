@@ -90,7 +90,19 @@ def read_source(path: str | Path, *, purpose: str, needs: Mapping[str, tuple[str
     county_policy = load_policy(policy) if isinstance(policy, str | Path) else policy
     today = dt.date.today() if today is None else today
     data = read_workbook(path)
-    name = shown_path(path.name)
+    kind = workbook_kind(data, shown_path(path.name), purpose=purpose, needs=needs, rows_word=rows_word)
+    numbers = {key: as_text(sd.frame, "household_no") for key, sd in data.sheets.items()}
+    if kind == COUNTY_WORKBOOK:
+        data = _qualified(data)
+    checked = check_workbook(data, policy=county_policy, today=today)
+    return Source(path=path, kind=kind, checked=checked, numbers=MappingProxyType(numbers),
+                  townships=MappingProxyType(_townships(checked, kind)))
+
+
+def workbook_kind(data: WorkbookData, name: str, *, purpose: str,
+                  needs: Mapping[str, tuple[str, ...]], rows_word: str = "行") -> str:
+    """``TOWNSHIP_WORKBOOK`` or ``COUNTY_WORKBOOK`` when ``data`` (the file ``name``) has the
+    sheets and columns ``needs`` names, without continuation sheets; else ``InputError``."""
     kind = COUNTY_WORKBOOK if set(COUNTY_SHEETS) <= set(data.sheet_names) else TOWNSHIP_WORKBOOK
     missing = [data_name(key) for key in needs if key not in data.sheets]
     if missing:
@@ -116,12 +128,7 @@ def read_source(path: str | Path, *, purpose: str, needs: Mapping[str, tuple[str
             problems.append(f"工作表“{sd.name}”缺少列“{COUNTY_TOWNSHIP}”")
     if problems:
         raise InputError(f"{name}：{'；'.join(problems)}，无法用于{purpose}。")
-    numbers = {key: as_text(sd.frame, "household_no") for key, sd in data.sheets.items()}
-    if kind == COUNTY_WORKBOOK:
-        data = _qualified(data)
-    checked = check_workbook(data, policy=county_policy, today=today)
-    return Source(path=path, kind=kind, checked=checked, numbers=MappingProxyType(numbers),
-                  townships=MappingProxyType(_townships(checked, kind)))
+    return kind
 
 
 def data_name(key: str) -> str:
