@@ -70,16 +70,18 @@ from .formulas import (
 )
 from .keys import match_keys
 from .policy import GROUPS, INCOME_WAIVED_GROUP, KIND_FIELDS, SPENDING_KINDS, Policy
-from .schema import CASES, HOUSEHOLDS, SPENDING, Sheet
+from .schema import CASES, HOUSEHOLDS, SPENDING, VISITS, Sheet
 from .text import column_letter
 
 #: The note of each spending sum and of the deadline (None where the cell computes).
 SPENDING_NOTES: dict[str, str] = {field: f"{field}_note" for field in KIND_FIELDS.values()}
 DEADLINE_NOTE = "deadline_note"
+#: The note 最近回访日期 shows when a visit of the household has a 回访日期 typed as text.
+VISIT_NOTE = "last_visit_note"
 #: Output columns, in schema order, then the notes.
 HOUSEHOLD_COLUMNS = (
     *KIND_FIELDS.values(), "status", "met_text", "reasons", "last_visit", "next_visit_due",
-    *SPENDING_NOTES.values(),
+    *SPENDING_NOTES.values(), VISIT_NOTE,
 )
 CASE_COLUMNS = ("deadline", "days_left", DEADLINE_NOTE)
 #: Case stages after which no deadline is counted.
@@ -197,9 +199,11 @@ def derive_households(
     ``rules.check_households``, or the note where the row has one), last_visit
     (datetime64, NaT when there was no visit), next_visit_due
     (``followup.visit_due_dates``: NaT without a visit and without a 纳入监测日期),
-    and the notes ``SPENDING_NOTES`` (None where the sum computes). Rows without
-    a 户编号 get NaN / "" / NaT. ``places`` ("households", "spending" → ``Place``)
-    name the cells in notes; by default the template's layout.
+    the notes ``SPENDING_NOTES`` (None where the sum computes) and ``VISIT_NOTE``
+    (a 回访日期 of the household typed as text; both visit dates are NaT then, as the
+    formula shows no date it could not read). Rows without a 户编号 get NaN / "" /
+    NaT. ``places`` ("households", "spending", "visits" → ``Place``) name the cells
+    in notes; by default the template's layout.
     """
     places = dict(places or {})
     hh_place = places.get("households") or template_place(HOUSEHOLDS, len(households))
@@ -238,15 +242,38 @@ def derive_households(
     )
     last = keys.map(latest) if len(latest) else pd.Series(pd.NaT, index=keys.index)
     last = pd.Series(pd.to_datetime(last.to_numpy()), index=households.index).astype("datetime64[ns]")
-    last[~has_key] = pd.NaT
+    visit_note = _objects(_visit_notes(keys, visits, v_keys, places.get("visits")), has_key)
+    visit_note.index = households.index
+    unknown = ~has_key | visit_note.notna().to_numpy(dtype=bool)
+    last[unknown] = pd.NaT
     out["last_visit"] = last
     since = excel_dates(_get(households, "monitored_since")).dt.normalize()
     due = followup.visit_due_dates(last.dt.normalize(), since, policy.visit_interval_months)
-    due[~has_key] = pd.NaT
+    due[unknown] = pd.NaT
     out["next_visit_due"] = due
     for field, name in SPENDING_NOTES.items():
         out[name] = _objects(notes[field], has_key)
+    out[VISIT_NOTE] = visit_note
     return out[list(HOUSEHOLD_COLUMNS)]
+
+
+def _visit_notes(keys: pd.Series, visits: pd.DataFrame | None, v_keys: pd.Series,
+                 place: Place | None) -> pd.Series:
+    """Per household: the note naming its first 帮扶 row (by Excel row) whose 回访日期 is
+    text, None where it has none."""
+    if visits is None or not len(visits):
+        return pd.Series(None, index=keys.index, dtype=object)
+    place = place or template_place(VISITS, len(visits))
+    text = (cell_kinds(_get(visits, "visit_date"), dates=True) == TEXT) & v_keys.notna().to_numpy(dtype=bool)
+    problem = np.flatnonzero(text)
+    if not len(problem):
+        return pd.Series(None, index=keys.index, dtype=object)
+    found = pd.DataFrame({"key": v_keys.to_numpy(dtype=object)[problem], "row": place.rows[problem],
+                          "cell": place.cells("visit_date", problem)})
+    found = found.sort_values("row", kind="stable").drop_duplicates("key")
+    found["text"] = _notes(BAD_FORMAT, place.sheet, found["cell"].to_numpy(dtype=object),
+                           VISITS.column("visit_date").header, IS_TEXT)
+    return keys.map(found.set_index("key")["text"])
 
 
 def household_notes(households: pd.DataFrame, spending_notes: pd.DataFrame, place: Place) -> pd.Series:
@@ -338,12 +365,15 @@ def _objects(values: pd.Series, keep: np.ndarray) -> pd.Series:
 
 def shown_households(derived: pd.DataFrame) -> pd.DataFrame:
     """What each computed cell of 监测户 shows: a spending sum's note in place of the sum, and
-    未回访 in 最近回访日期 for a household with no visit on record."""
+    in 最近回访日期 未回访 for a household with no visit on record, the visit note for one with
+    a 回访日期 typed as text."""
     out = derived[[c.key for c in HOUSEHOLDS.computed_columns]].copy()
     # derive leaves 资格判定 empty exactly where the row has no 户编号 (and the formula shows "").
-    never = derived["last_visit"].isna() & derived["status"].astype(str).ne("")
+    never = derived["last_visit"].isna() & derived["status"].astype(str).ne("") & derived[VISIT_NOTE].isna()
     if never.any():
         out["last_visit"] = out["last_visit"].astype(object).where(~never, NEVER_VISITED)
+    if derived[VISIT_NOTE].notna().any():
+        out["last_visit"] = out["last_visit"].astype(object).where(derived[VISIT_NOTE].isna(), derived[VISIT_NOTE])
     for field, name in SPENDING_NOTES.items():
         notes = derived[name]
         if notes.notna().any():

@@ -215,9 +215,15 @@ def household_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str
         return f'=IF({key(row)}="","",IF({plain},{inner},""))'
 
     def last_visit(row: int) -> str:
+        # A 回访日期 typed as text is named (the first by row), never skipped: skipping it
+        # would show 未回访 or an older visit, and an overdue 下次回访到期.
         k = key(row)
         mine = f"({v_key}={k})*ISNUMBER({v_date})"
-        return f'{{=IF({k}="","",IF(SUM({mine})=0,"{NEVER_VISITED}",MAX(IF({mine},{v_date}))))}}'
+        text = f'({v_key}={k})*ISTEXT({v_date})*(TRIM({v_date})<>"")'
+        note = _note_formula(BAD_FORMAT, VISITS.name, refs.letter(VISITS, "visit_date"),
+                             f"MIN(IF({text},ROW({v_date})))", VISITS.column("visit_date").header, IS_TEXT)
+        return (f'{{=IF({k}="","",IF(SUM({text})>0,{note},'
+                f'IF(SUM({mine})=0,"{NEVER_VISITED}",MAX(IF({mine},{v_date})))))}}')
 
     def period_end(day: str) -> str:
         # The last day of the calendar period (of `interval` months) after the day's period.
@@ -226,8 +232,9 @@ def household_formulas(rows: Mapping[str, int]) -> dict[str, Callable[[int], str
     def visit_due(row: int) -> str:
         last = refs.cell(HOUSEHOLDS, "last_visit", row)
         since = refs.cell(HOUSEHOLDS, "monitored_since", row)
+        # Blank when 最近回访日期 shows a note: no due date from a visit it could not read.
         return (f'=IF({key(row)}="","",IF(ISNUMBER({last}),{period_end(last)},'
-                f'IF(ISNUMBER({since}),{period_end(since)},"")))')
+                f'IF(AND({last}="{NEVER_VISITED}",ISNUMBER({since})),{period_end(since)},"")))')
 
     formulas: dict[str, Callable[[int], str]] = {
         KIND_FIELDS[kind]: spending(kind) for kind in SPENDING_KINDS

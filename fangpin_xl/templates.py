@@ -177,7 +177,8 @@ def _write_instructions(wb: Workbook, formats: Formats, policy: Policy, township
         (f"  帮扶联系人对每户{period_rule_text(interval)}至少回访一次（按日历计，"
          f"{'1–3 月、4–6 月、7–9 月、10–12 月各一次' if interval == 3 else f'每 {interval} 个月为一期'}），"
          "检查吃穿不愁、义务教育、基本医疗、住房安全和饮水安全；帮扶人解决不了的问题上报村两委或乡镇。", None),
-        (f"  “最近回访日期”：帮扶表中该户最近一次回访；没有回访记录的显示“{NEVER_VISITED}”。", None),
+        (f"  “最近回访日期”：帮扶表中该户最近一次回访；没有回访记录的显示“{NEVER_VISITED}”；"
+         "回访日期填成了文字的，显示“数据格式有误：…”并指出单元格，改成日期后才计算。", None),
         ("  “下次回访到期”：最近回访所在" + ("季度" if interval == 3 else "期") + "的下一"
          + ("季度" if interval == 3 else "期") + f"最后一天（例如 1 月 5 日回访，下次应不晚于 {due_example.month} 月 "
          f"{due_example.day} 日）；"

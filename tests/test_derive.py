@@ -25,6 +25,7 @@ from fangpin_xl.derive import (
     spending_window,
     window_sums,
 )
+from fangpin_xl.formulas import NEVER_VISITED
 from fangpin_xl.policy import Policy
 
 T = pd.Timestamp
@@ -290,11 +291,29 @@ def test_last_visit_and_next_due():
         "visit_date": [T("2020-08-31"), T("2020-11-30"), "2020.12.1", T("2020-05-31"), None],
     })
     result = derive_households(households(["H1", "H2", "H3"]), None, visits, policy=POLICY, check_date=CHECK)
-    assert result["last_visit"].tolist()[:2] == [T("2020-11-30"), T("2020-05-31")]
-    # The calendar quarter after the last visit's: 11-30 (Q4) → 2021-03-31; 05-31 (Q2) → 09-30.
-    assert result["next_visit_due"].tolist()[:2] == [T("2021-03-31"), T("2020-09-30")]
+    assert result["last_visit"].tolist()[0] == T("2020-11-30")
+    # The calendar quarter after the last visit's: 11-30 (Q4) → 2021-03-31.
+    assert result["next_visit_due"].tolist()[0] == T("2021-03-31")
+    # A 回访日期 typed as text is named, as the formula names it; no date is shown from the
+    # visits around it (05-31 would give an overdue 09-30).
+    assert result["last_visit_note"].tolist() == [None, "数据格式有误：帮扶!C5 回访日期是文本", None]
+    assert pd.isna(result.loc[1, "last_visit"]) and pd.isna(result.loc[1, "next_visit_due"])
     assert pd.isna(result.loc[2, "last_visit"]) and pd.isna(result.loc[2, "next_visit_due"])
     assert result["last_visit"].dtype == "datetime64[ns]"
+    shown = shown_households(result)
+    assert shown["last_visit"].tolist() == [T("2020-11-30"), "数据格式有误：帮扶!C5 回访日期是文本", NEVER_VISITED]
+
+
+def test_visit_notes_name_the_first_text_row_and_follow_the_places():
+    visits = pd.DataFrame({"household_no": ["H1", "H2", "H1", "H1", "H2"],
+                           "visit_date": [T("2020-08-31"), "  ", "某天", "2020.12.1", True]},
+                          index=[10, 11, 12, 13, 14])
+    place = Place("回访", np.array([20, 21, 22, 23, 24]), {"visit_date": "D"})
+    result = derive_households(households(["H1", "H2"]), None, visits, policy=POLICY, check_date=CHECK,
+                               places={"visits": place})
+    # Spaces are blank and a boolean is no text (as ISTEXT sees them): H2 was never visited.
+    assert result["last_visit_note"].tolist() == ["数据格式有误：回访!D22 回访日期是文本", None]
+    assert shown_households(result)["last_visit"].tolist() == ["数据格式有误：回访!D22 回访日期是文本", NEVER_VISITED]
 
 
 def test_visit_interval_follows_policy():

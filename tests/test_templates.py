@@ -210,7 +210,7 @@ def test_computed_columns_are_formulas_in_every_prepared_row(book):
     interval = "P_followup_visit_interval_months"
     assert hh["W3"].value == (
         f'=IF($A3="","",IF(ISNUMBER($V3),EOMONTH($V3,2*{interval}-1-MOD(MONTH($V3)-1,{interval})),'
-        f'IF(ISNUMBER($M3),EOMONTH($M3,2*{interval}-1-MOD(MONTH($M3)-1,{interval})),"")))')
+        f'IF(AND($V3="未回访",ISNUMBER($M3)),EOMONTH($M3,2*{interval}-1-MOD(MONTH($M3)-1,{interval})),"")))')
     # Only functions Excel 2010, WPS and LibreOffice all have.
     for row in (3,):
         texts = [hh.cell(row, c).value for c in range(16, 24)] + [book["救助"].cell(row, c).value

@@ -258,7 +258,8 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
 
     # A household with no visit shows 未回访 where Python has no date (shown_households says so too).
     never = [r for r in range(len(households))
-             if pd.notna(frames["households"]["household_no"].iloc[r]) and pd.isna(derived["last_visit"].iloc[r])]
+             if pd.notna(frames["households"]["household_no"].iloc[r]) and pd.isna(derived["last_visit"].iloc[r])
+             and derived["last_visit_note"].iloc[r] is None]
     assert len(never) >= 10
     assert set(households["last_visit"].iloc[never]) == {NEVER_VISITED}
     visits_shown = {(r, "last_visit"): NEVER_VISITED for r in never}
@@ -289,6 +290,11 @@ def test_libreoffice_matches_derive(tmp_path, soffice, policy, check):
     row = frames["households"].index[frames["households"]["household_no"] == "NOTES"][0]
     assert households.loc[row, "status"] == "数据格式有误：支出!F69 金额是文本"
     assert derived["last_visit"].notna().sum() >= 20
+    # A 回访日期 typed as text is named by both, with no due date (an older visit would give one).
+    for key, excel_row in (("EDGE", 3 + len(frames["visits"]) - 4), ("SUM", 3 + len(frames["visits"]) - 3)):
+        r = frames["households"].index[frames["households"]["household_no"] == key][0]
+        assert households.loc[r, "last_visit"] == f"数据格式有误：帮扶!C{excel_row} 回访日期是文本"
+        assert pd.isna(households.loc[r, "next_visit_due"])
     assert households.loc[[r for r in never], "next_visit_due"].notna().sum() == 2
     assert (cases["days_left"].dropna() < 0).any() and (cases["days_left"].dropna() > 0).any()
 

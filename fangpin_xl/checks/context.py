@@ -144,10 +144,10 @@ def prepare(data: WorkbookData, policy: Policy | None, today: dt.date) -> Contex
         spending, visits = data.sheets.get("spending"), data.sheets.get("visits")
         households = derive_households(
             hh.with_failures(), spending.with_failures() if spending is not None else None,
-            visits.frame if visits is not None else None,
+            visits.with_failures() if visits is not None else None,
             policy=basis.policy, check_date=basis.check_date,
-            places={key: place(sd) for key, sd in (("households", hh), ("spending", spending))
-                    if sd is not None},
+            places={key: place(sd) for key, sd in (("households", hh), ("spending", spending),
+                                                    ("visits", visits)) if sd is not None},
         )
     cs = data.sheets.get("cases")
     judged = None
