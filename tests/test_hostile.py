@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 import resource
 import shutil
@@ -18,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
@@ -214,6 +216,17 @@ def test_generated_cells_never_raise_and_every_row_is_counted(tmp_path_factory, 
     for total in merged.sheets.values():
         assert total.read == total.written + total.rejected
     assert merged.sheets["households"].read == data.sheets["households"].rows_read
+
+
+def test_a_number_beyond_a_double_in_an_extra_column_is_merged_as_num(tmp_path):
+    # xlsxwriter stores 1.7976931348623155e308 as "1.797693134862316E+308", which reads as inf.
+    path = write_cells(tmp_path / "东代固乡.xlsx", [["H1"] + [None] * 8 + [1.7976931348623155e308]])
+    assert read_workbook(path).sheets["households"].frame["备注"].tolist() == [math.inf]
+    merged = merge_workbooks([path], tmp_path / "县.xlsx", jobs=1, today=TODAY, policy=Policy())
+    assert merged.sheets["households"].written == 1
+    ws = openpyxl.load_workbook(tmp_path / "县.xlsx")["监测户"]
+    header = [c.value for c in ws[2]]
+    assert ws.cell(3, header.index("备注") + 1).value == "#NUM!"
 
 
 def test_a_killed_merge_leaves_nothing_running_and_the_next_run_cleans_up(tmp_path):

@@ -399,18 +399,22 @@ def normalise(spec: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
 
 
+#: What an extra column's infinite number is written as (Excel shows a number out of range so).
+NOT_A_NUMBER = "#NUM!"
+
+
 def raw_values(values: np.ndarray) -> np.ndarray:
-    """Values of a column outside the schema: str, float, bool, datetime, or None."""
+    """Values of a column outside the schema: str, float, bool, datetime, or None. A number
+    beyond a double ("1.797693134862316E+308" reads as inf) is Excel's #NUM! as text: no cell
+    holds it, and xlsxwriter refuses it."""
     out = np.array(values, dtype=object, copy=True)  # a writable copy, whatever pandas handed over
     for i, value in enumerate(out):
         if value is None or isinstance(value, str | bool):
             continue
-        if isinstance(value, float):
-            out[i] = None if math.isnan(value) else value
+        if isinstance(value, float | np.floating):
+            out[i] = None if math.isnan(value) else float(value) if math.isfinite(value) else NOT_A_NUMBER
         elif isinstance(value, int | np.integer):
             out[i] = float(value)
-        elif isinstance(value, np.floating):
-            out[i] = None if np.isnan(value) else float(value)
         elif isinstance(value, pd.Timestamp):
             out[i] = None if pd.isna(value) else value.to_pydatetime()
         elif isinstance(value, dt.datetime):
