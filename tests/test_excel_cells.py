@@ -44,6 +44,19 @@ def test_grid_normalises_what_office_js_and_com_send():
     ]]
 
 
+def test_one_com_error_cell_is_its_error_text_not_a_number():
+    # Desktop Excel (COM) hands one error cell over as its VT_ERROR code, like a cell of a range:
+    # =FP_STATUS(G3,H3,…) with #N/A in H3 was judged on an income of -2146826246 yuan (符合).
+    assert cells.grid(-2146826246).tolist() == [["#N/A"]]
+    assert cells.grid(-2146826281).tolist() == [["#DIV/0!"]]
+    assert cells.grid(-2146826245).tolist() == [[-2146826245]]  # just a number
+    from fangpin_xl.excel import udfs
+
+    assert udfs.FP_REASONS("脱贫不稳定户", -2146826246, 6000.0, None, None, None) == "人均收入“#N/A”不是数字"
+    assert udfs.FP_PAYOUT("因病", -2146826246) == "支出金额“#N/A”不是数字。"
+    assert udfs.FP_FUND_BALANCE(-2146826246, 1.0, None, None) == "上年结转“#N/A”不是数字"
+
+
 def test_grid_reads_pyodides_null_as_an_empty_cell(monkeypatch):
     class JsNull:
         def __bool__(self):

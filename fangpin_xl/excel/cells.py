@@ -118,8 +118,12 @@ def grid(value: Any) -> np.ndarray:
     ``[[a, b]]`` into ``[a, b]`` (as its own ``Ensure2DStage`` reads it back).
     """
     if type(value) in _PLAIN:  # one cell, as most calls send it
+        if value == "":
+            value = None
+        elif type(value) is int and value in COM_ERRORS:  # one error cell through COM
+            value = COM_ERRORS[value]
         block = np.empty((1, 1), dtype=object)
-        block[0, 0] = None if value == "" else value
+        block[0, 0] = value
         return block
     if isinstance(value, list | tuple):
         if value and not any(isinstance(row, list | tuple) for row in value):
