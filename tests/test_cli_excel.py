@@ -1,6 +1,8 @@
 """fangpin-xl excel: settings, the VBA module of the buttons, the self-test."""
 
+import locale
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,23 @@ def test_an_unreadable_settings_file_is_a_chinese_error(tmp_path, capsys):
     assert main(["excel", "install", "--config", str(conf)]) == 2
     assert capsys.readouterr().err == (f"错误：无法读取 xlwings 设置文件 {conf}：不是 UTF-8 编码的文本，"
                                        "请用记事本打开后另存为 UTF-8 编码。\n")
+
+
+def test_settings_file_is_in_the_encoding_xlwings_reads_on_windows(tmp_path, monkeypatch):
+    # The add-in reads xlwings.conf with VBA's Open … For Input, in the ANSI code page (GBK on
+    # Chinese Windows), as xlwings' Python does: a UTF-8 file garbled a Python path under a
+    # Chinese user name, and a file xlwings itself wrote with Chinese in it was refused.
+    from fangpin_xl.errors import InputError
+    from fangpin_xl.excel import install
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(locale, "getencoding", lambda: "cp936")
+    conf = tmp_path / "xlwings.conf"
+    conf.write_bytes('"PYTHONPATH","D:\\\\防贫\\\\模块"\n'.encode("gbk"))
+    python = "C:\\Users\\防贫办\\python.exe"
+    install.install_conf(conf, interpreter=python)
+    assert conf.read_bytes().decode("gbk") == (
+        f'"PYTHONPATH","D:\\\\防贫\\\\模块"\n"INTERPRETER_WIN","{python}"\n"UDF MODULES","{UDF_MODULE}"\n')
+    assert read_conf(conf)["INTERPRETER_WIN"] == python
+    with pytest.raises(InputError, match="无法按本机编码（cp936）保存"):
+        install.install_conf(conf, interpreter="C:\\Users\\Jürgen😀\\python.exe")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import locale
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, os_reason
-from ..files import atomic_write_text
+from ..files import atomic_output
 
 UDF_MODULE = "fangpin_xl.excel.udfs"
 SCRIPT_MODULE = "fangpin_xl.excel.scripts"
@@ -40,17 +41,39 @@ def conf_text(values: dict[str, str]) -> str:
     return "".join(f'"{key}","{value}"\n' for key, value in values.items())
 
 
+def conf_encoding() -> str:
+    """The encoding xlwings reads its settings file in: on Windows the ANSI code page (GBK on
+    Chinese Windows), as the add-in's VBA (``Open … For Input``) and xlwings' own Python
+    (``open`` without an encoding) read it; a UTF-8 file turns a Chinese folder in the Python
+    path into garbage there (xlwings issue #1620). UTF-8 elsewhere."""
+    return locale.getencoding() if sys.platform == "win32" else "utf-8"
+
+
+def write_conf(path: Path, values: dict[str, str]) -> Path:
+    encoding = conf_encoding()
+    try:
+        data = conf_text(values).encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise InputError(f"xlwings 设置中的“{exc.object[exc.start:exc.end]}”无法按本机编码（{encoding}）"
+                         "保存，xlwings 读不了：请把 Python 装在路径只含英文字母、数字的文件夹中。") from None
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
 def read_conf(path: Path) -> dict[str, str]:
     """The settings of an xlwings.conf file ({} when there is none)."""
     if not path.exists():
         return {}
+    encoding = conf_encoding()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig" if encoding == "utf-8" else encoding)
     except OSError as exc:
         raise InputError(f"无法读取 xlwings 设置文件 {path}：{os_reason(exc)}。") from None
     except UnicodeDecodeError:
-        raise InputError(f"无法读取 xlwings 设置文件 {path}：不是 UTF-8 编码的文本，"
-                         "请用记事本打开后另存为 UTF-8 编码。") from None
+        name = "UTF-8" if encoding == "utf-8" else "ANSI"
+        raise InputError(f"无法读取 xlwings 设置文件 {path}：不是 {name} 编码的文本，"
+                         f"请用记事本打开后另存为 {name} 编码。") from None
     out = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -70,7 +93,7 @@ def install_conf(path: Path | None = None, *, interpreter: str | None = None) ->
     wanted = settings(interpreter)
     changed = {key: value for key, value in wanted.items() if current.get(key) != value}
     if changed:
-        atomic_write_text(path, conf_text({**current, **wanted}))
+        write_conf(path, {**current, **wanted})
     return path, changed
 
 
@@ -81,13 +104,11 @@ def bas_text() -> bytes:
 
 def write_macros(out_dir: Path) -> list[Path]:
     """The VBA module and an example settings file, for importing by hand."""
-    from ..files import atomic_output
-
     out_dir = Path(out_dir)
     bas = out_dir / BAS_NAME
     with atomic_output(bas) as tmp:
         tmp.write_bytes(bas_text())
-    conf = atomic_write_text(out_dir / CONF_NAME, conf_text(settings()))
+    conf = write_conf(out_dir / CONF_NAME, settings())
     return [bas, conf]
 
 
