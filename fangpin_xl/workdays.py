@@ -44,6 +44,7 @@ import pandas as pd
 
 from .errors import InputError
 from .policy import Policy
+from .text import cell_text
 
 CALENDAR_MODE = "自然日"
 WORKDAY_MODE = "工作日"
@@ -353,7 +354,9 @@ def day_count(n) -> int:
         if float(n).is_integer():
             count = int(float(n))
     if count is None:
-        raise InputError(f"天数应为不小于 0 的整数，现为 {n!r}。")
+        # A number as Excel shows it; anything else quoted as its cell shows it (not '三', True).
+        shown = cell_text(n) if isinstance(n, Real) and not isinstance(n, bool) else f"“{cell_text(n)}”"
+        raise InputError(f"天数应为不小于 0 的整数，现为 {shown}。")
     if count > MAX_DAY_COUNT:
         raise InputError(f"天数过大：最多 {MAX_DAY_COUNT} 天，现为 {count}。")
     return count

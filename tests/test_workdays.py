@@ -134,6 +134,11 @@ def test_bad_day_counts_are_refused_in_chinese():
     with pytest.raises(InputError) as err:
         add_workdays_series(pd.Series([D(2020, 4, 29)] * 2), pd.Series([3, -2]), policy=WORK)
     assert str(err.value) == "天数应为不小于 0 的整数，现为 -2。"
+    # What is not a number is quoted as the cell shows it, not as Python writes it ('三', True).
+    for value, shown in (("三", "“三”"), ("#N/A", "“#N/A”"), (True, "“是”"), (np.float64(2.5), "2.5")):
+        with pytest.raises(InputError) as err:
+            add_workdays(D(2020, 4, 29), value, policy=WORK)
+        assert str(err.value) == f"天数应为不小于 0 的整数，现为 {shown}。"
 
 
 def test_absurd_day_counts_are_refused_before_any_calendar_is_built():
