@@ -735,3 +735,16 @@ def test_only_the_excel_package_imports_xlwings_and_nothing_sets_its_variables()
     assert importing == ["excel/scripts.py", "excel/udfs.py"]
     for path in package.rglob("*.py"):
         assert not re.search(r"environ\[?.*XLWINGS|putenv", path.read_text(encoding="utf-8")), path
+
+
+def test_the_documented_params_range_covers_the_whole_params_sheet():
+    # EXCEL-FUNCTIONS.md told clerks to pass 参数!$A$1:$C$40, which cut off the sheet's later rows
+    # (the county's own holidays, per-group payout tables, the poverty lines): the functions then
+    # judged by built-in values, silently, unlike validate.
+    text = (Path(__file__).resolve().parents[1] / "docs" / "EXCEL-FUNCTIONS.md").read_text(encoding="utf-8")
+    documented = [int(n) for n in re.findall(r"参数!\$A\$1:\$C\$(\d+)", text)]
+    assert documented
+    sheet_rows_needed = len(params_table())  # title, header, one row per key
+    assert min(documented) >= sheet_rows_needed
+    rows = params_table(**{"calendar.holidays": "2020-05-06"})
+    assert call("FP_DEADLINE", cell(serial(dt.date(2020, 4, 29))), None, rows) == [[date_cell(dt.date(2020, 5, 25))]]
