@@ -201,6 +201,18 @@ def test_notice_without_a_village_selected_says_what_to_do(tmp_path):
                                 "有待公示案件的村：东代固村、西村")
 
 
+def test_notice_in_a_workbook_without_cases_to_publicise_says_so(tmp_path):
+    # Not “有待公示案件的村：（没有已查勘、待公示的救助案件）”: no village list to point to.
+    path = workbook(tmp_path, formula_text=False)
+    data = book_json(path, selection="B3", active="监测户")
+    cases = next(s for s in data["sheets"] if s["name"] == "救助")
+    cases["values"] = cases["values"][:2]  # the header rows only
+    book = xw.Book(json=data)
+    assert scripts.notice_sheet(book) == []
+    assert book.json()["actions"][-1]["args"][0] == (
+        "本工作簿中没有已查勘、尚未备案的救助案件，无需生成公示名单。")
+
+
 def test_refresh_writes_the_template_formulas_over_every_data_row(tmp_path):
     path = workbook(tmp_path, formula_text=False)
     book = xw.Book(json=book_json(path))

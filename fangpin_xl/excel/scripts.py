@@ -128,10 +128,12 @@ def notice_sheet(book: Any, *, village: str | None = None, start: dt.date | None
     found = notices(checked, village=wanted, start=start) if wanted else []
     if not found:
         villages = sorted({n.village for n in notices(checked, start=start)})
-        hint = ("、".join(villages) if villages else "（没有已查勘、待公示的救助案件）")
+        if not villages:
+            _tell(book, "本工作簿中没有已查勘、尚未备案的救助案件，无需生成公示名单。")
+            return []
         _tell(book, ("请先在“监测户”表中选中要公示的村的任一行，再点“生成公示名单”。"
                      if not wanted else f"“{wanted}”没有已查勘、待公示的救助案件。")
-              + f"有待公示案件的村：{hint}")
+              + f"有待公示案件的村：{'、'.join(villages)}")
         return []
     written = []
     for item, name in zip(found, notice_sheet_names(found, NOTICE_PREFIX), strict=True):
