@@ -748,3 +748,10 @@ def test_the_documented_params_range_covers_the_whole_params_sheet():
     assert min(documented) >= sheet_rows_needed
     rows = params_table(**{"calendar.holidays": "2020-05-06"})
     assert call("FP_DEADLINE", cell(serial(dt.date(2020, 4, 29))), None, rows) == [[date_cell(dt.date(2020, 5, 25))]]
+
+
+def test_the_documented_no_threshold_message_is_the_one_shown():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "EXCEL-FUNCTIONS.md").read_text(encoding="utf-8")
+    [shown] = call("FP_INCOME_LINE", cell(2024))[0]
+    assert f"`{shown}`" in text
+    assert "后续提供" not in text  # the installation guide exists: macros/README.md
