@@ -642,7 +642,6 @@ class _Roster:
 
 
 def _roster_frames(roster) -> _Roster:
-    no_repeats = pd.Series(dtype="int64")
     if isinstance(roster, pd.DataFrame):
         frames = {"households": roster}
     elif isinstance(roster, Mapping):
@@ -655,9 +654,9 @@ def _roster_frames(roster) -> _Roster:
         data = read_workbook(path, read_policy=False)
         if "households" in data.sheets and data.sheets["households"].header_row:
             read = {key: sheet for key, sheet in data.sheets.items() if sheet.header_row}
-            return _Roster(_fresh({key: sheet.frame for key, sheet in read.items()}),
-                           {key: sheet.name for key, sheet in read.items()},
-                           {sheet.name: sheet.frame.index for sheet in read.values()}, no_repeats)
+            kept, repeats = _drop_repeats({key: sheet.frame for key, sheet in read.items()})
+            return _Roster(_fresh(kept), {key: sheet.name for key, sheet in read.items()},
+                           {sheet.name: sheet.frame.index for sheet in read.values()}, repeats)
         table, _ = read_sheet_table(path)
         frames, repeats = _roster_from_table(table, path.name)
         name = str(table.attrs.get("sheet", ""))
@@ -665,7 +664,23 @@ def _roster_frames(roster) -> _Roster:
     # Frames handed over in code: their index labels are the row numbers, when they can be.
     frames = {key: frame if frame.index.is_unique else frame.reset_index(drop=True) for key, frame in frames.items()}
     names = {key: SHEETS_BY_KEY[key].name for key in frames}
-    return _Roster(_fresh(frames), names, {names[key]: frame.index for key, frame in frames.items()}, no_repeats)
+    kept, repeats = _drop_repeats(frames)
+    return _Roster(_fresh(kept), names, {names[key]: frame.index for key, frame in frames.items()}, repeats)
+
+
+def _drop_repeats(frames: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Series]:
+    """A 监测户 sheet is one row per household: a row repeating an earlier 户编号 is not
+    written again (row → the row first giving it, listed as not written)."""
+    out = dict(frames)
+    households = out.get("households")
+    if households is None or "household_no" not in households.columns:
+        return out, pd.Series(dtype="int64")
+    keys = match_keys(households["household_no"])
+    repeated = (keys.duplicated() & keys.notna()).to_numpy(dtype=bool)
+    first = pd.Series(households.index, index=keys.to_numpy())
+    first = first[first.index.notna() & ~first.index.duplicated()]
+    out["households"] = households[~repeated]
+    return out, pd.Series(keys[repeated].map(first).to_numpy(dtype="int64"), index=households.index[repeated])
 
 
 def _fresh(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
