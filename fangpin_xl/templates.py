@@ -51,6 +51,7 @@ from .schema import (
     SHEETS_BY_KEY,
     Sheet,
 )
+from .text import shown_path
 from .workbook.headers import Matcher, normalise_header
 from .workbook.read import read_sheet_table, read_workbook
 from .workbook.write import (
@@ -434,6 +435,8 @@ def build_templates(
     out_dir = Path(out_dir)
     targets = [out_dir / workbook_file_name(policy, township) for township in wanted]
     _refuse_shared_names(wanted, targets)
+    if isinstance(roster, str | Path):
+        _refuse_the_roster(Path(roster), targets)
     existing = [path for path in targets if path.exists()]
     if existing and not overwrite:
         listed = "、".join(path.name for path in existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
@@ -455,6 +458,14 @@ def build_templates(
         ))
     use = _roster_use(source, wanted, written) if source is not None else None
     return Templates(paths, use)
+
+
+def _refuse_the_roster(roster: Path, targets: list[Path]) -> None:
+    """A workbook to write is the roster itself (even with --force: it is an input)."""
+    for target in targets:
+        if target.exists() and target.resolve() == roster.resolve():
+            raise InputError(f"要生成的工作簿 {shown_path(target)} 就是名单文件 {shown_path(roster)}：输入文件不会被覆盖，"
+                             "请换一个输出文件夹，未生成任何工作簿。")
 
 
 def _refuse_shared_names(townships: list[str], targets: list[Path]) -> None:

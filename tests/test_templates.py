@@ -533,6 +533,19 @@ def test_a_workbook_roster_repeating_a_household_writes_it_once(tmp_path):
     assert result.exit_code == 1
 
 
+def test_the_roster_itself_is_never_overwritten_even_with_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    roster = out / "魏县甲乡2020年防贫工作簿.xlsx"
+    write_township_workbook(roster, policy=POLICY, township="甲乡", rows=5,
+                            frames={"households": pd.DataFrame({"household_no": ["A1"], "township": ["甲乡"]})})
+    before = roster.read_bytes()
+    with pytest.raises(InputError) as error:
+        build_templates(out, policy=POLICY, roster=roster, rows=5, overwrite=True)
+    assert str(error.value).startswith(f"要生成的工作簿 {out / roster.name} 就是名单文件 {roster}：输入文件不会被覆盖")
+    assert roster.read_bytes() == before
+
+
 def test_townships_whose_workbooks_share_a_name_are_refused(tmp_path):
     with pytest.raises(InputError) as error:
         build_templates(tmp_path / "out", policy=POLICY, townships=["甲/乡", "甲_乡"], rows=2)
