@@ -42,7 +42,21 @@ def write_error(path: Path | str, exc: BaseException, *, what: str = "写入文�
     if cause is None:
         return InputError(f"无法{what} {shown}：写出时出错（技术信息：{type(exc).__name__}），"
                           "请把这条信息发给技术支持。")
+    broken = _broken_link(Path(path))
+    if broken is not None:  # mkdir on it says EEXIST, opening through it ENOENT
+        return InputError(f"无法{what} {shown}：{shown_path(broken)} 是指向不存在位置的链接或快捷方式，请换一个位置保存。")
     return InputError(f"无法{what} {shown}：{os_reason(cause, writing=True)}。")
+
+
+def _broken_link(path: Path) -> Path | None:
+    """``path`` or the first of its folders that is a link to a place that does not exist."""
+    for part in reversed((path, *path.parents)):
+        try:
+            if part.is_symlink() and not part.exists():
+                return part
+        except OSError:  # a link loop
+            return part
+    return None
 
 
 def os_error(exc: BaseException) -> OSError | None:

@@ -96,6 +96,9 @@ def sort_payments(cases: pd.DataFrame, year: int) -> pd.DataFrame:
     in_year = has_date & (paid_on.dt.year == int(year))
     amount_text = (amount_typed != "") & amount.isna()
     amount_empty = amount.isna() & ~amount_text
+    # A number the reader left unread (1e308, 10000000000) is too large, not "not a number".
+    typed_number = pd.to_numeric(amount_typed.str.replace(",", "", regex=False), errors="coerce").notna()
+    typed_why = pd.Series(np.where(typed_number, "超出合理范围（金额应小于 100 亿元）", "不是数字"), index=index)
     present = amount.notna()
     too_big = present & pd.Series(bad_amount(amount.to_numpy()), index=index)
     negative = present & (amount < 0) & ~too_big
@@ -105,7 +108,7 @@ def sort_payments(cases: pd.DataFrame, year: int) -> pd.DataFrame:
     reasons = [
         (date_text, "payment_date", "支付日期“" + paid_on_typed + "”不是日期，无法确定支付年度"),
         (no_date, "payment_date", pd.Series("状态为“已支付”，但没有填写支付日期，无法确定支付年度", index=index)),
-        (in_year & amount_text, "relief_amount", "救助金额“" + amount_typed + "”不是数字"),
+        (in_year & amount_text, "relief_amount", "救助金额“" + amount_typed + "”" + typed_why),
         (in_year & amount_empty, "relief_amount", "支付日期为 " + _day(paid_on) + "，但救助金额为空"),
         (in_year & negative, "relief_amount", "救助金额为负数（" + _numbers(amount) + " 元）"),
         (in_year & too_big, "relief_amount", "救助金额 " + _numbers(amount) + " 元超过 1 万亿元，不是可用的金额"),

@@ -51,6 +51,7 @@ from .schema import (
     SHEETS_BY_KEY,
     Sheet,
 )
+from .text import shown_path
 from .workbook.headers import Matcher, normalise_header
 from .workbook.read import read_sheet_table, read_workbook
 from .workbook.write import (
@@ -434,6 +435,8 @@ def build_templates(
     out_dir = Path(out_dir)
     targets = [out_dir / workbook_file_name(policy, township) for township in wanted]
     _refuse_shared_names(wanted, targets)
+    if isinstance(roster, str | Path):
+        _refuse_the_roster(Path(roster), targets)
     existing = [path for path in targets if path.exists()]
     if existing and not overwrite:
         listed = "、".join(path.name for path in existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
@@ -455,6 +458,14 @@ def build_templates(
         ))
     use = _roster_use(source, wanted, written) if source is not None else None
     return Templates(paths, use)
+
+
+def _refuse_the_roster(roster: Path, targets: list[Path]) -> None:
+    """A workbook to write is the roster itself (even with --force: it is an input)."""
+    for target in targets:
+        if target.exists() and target.resolve() == roster.resolve():
+            raise InputError(f"要生成的工作簿 {shown_path(target)} 就是名单文件 {shown_path(roster)}：输入文件不会被覆盖，"
+                             "请换一个输出文件夹，未生成任何工作簿。")
 
 
 def _refuse_shared_names(townships: list[str], targets: list[Path]) -> None:
@@ -642,7 +653,6 @@ class _Roster:
 
 
 def _roster_frames(roster) -> _Roster:
-    no_repeats = pd.Series(dtype="int64")
     if isinstance(roster, pd.DataFrame):
         frames = {"households": roster}
     elif isinstance(roster, Mapping):
@@ -655,9 +665,9 @@ def _roster_frames(roster) -> _Roster:
         data = read_workbook(path, read_policy=False)
         if "households" in data.sheets and data.sheets["households"].header_row:
             read = {key: sheet for key, sheet in data.sheets.items() if sheet.header_row}
-            return _Roster(_fresh({key: sheet.frame for key, sheet in read.items()}),
-                           {key: sheet.name for key, sheet in read.items()},
-                           {sheet.name: sheet.frame.index for sheet in read.values()}, no_repeats)
+            kept, repeats = _drop_repeats({key: sheet.frame for key, sheet in read.items()})
+            return _Roster(_fresh(kept), {key: sheet.name for key, sheet in read.items()},
+                           {sheet.name: sheet.frame.index for sheet in read.values()}, repeats)
         table, _ = read_sheet_table(path)
         frames, repeats = _roster_from_table(table, path.name)
         name = str(table.attrs.get("sheet", ""))
@@ -665,7 +675,23 @@ def _roster_frames(roster) -> _Roster:
     # Frames handed over in code: their index labels are the row numbers, when they can be.
     frames = {key: frame if frame.index.is_unique else frame.reset_index(drop=True) for key, frame in frames.items()}
     names = {key: SHEETS_BY_KEY[key].name for key in frames}
-    return _Roster(_fresh(frames), names, {names[key]: frame.index for key, frame in frames.items()}, no_repeats)
+    kept, repeats = _drop_repeats(frames)
+    return _Roster(_fresh(kept), names, {names[key]: frame.index for key, frame in frames.items()}, repeats)
+
+
+def _drop_repeats(frames: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Series]:
+    """A 监测户 sheet is one row per household: a row repeating an earlier 户编号 is not
+    written again (row → the row first giving it, listed as not written)."""
+    out = dict(frames)
+    households = out.get("households")
+    if households is None or "household_no" not in households.columns:
+        return out, pd.Series(dtype="int64")
+    keys = match_keys(households["household_no"])
+    repeated = (keys.duplicated() & keys.notna()).to_numpy(dtype=bool)
+    first = pd.Series(households.index, index=keys.to_numpy())
+    first = first[first.index.notna() & ~first.index.duplicated()]
+    out["households"] = households[~repeated]
+    return out, pd.Series(keys[repeated].map(first).to_numpy(dtype="int64"), index=households.index[repeated])
 
 
 def _fresh(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -176,7 +176,8 @@ def test_visits_of_unknown_households_and_future_dates_are_findings(sample_count
         ["帮扶", float(first), "北皋镇", "103-99-9999", "2020-05-01", "李明学", "户编号在“监测户”表中不存在，未计入"],
         ["帮扶", float(first + 1), "北皋镇", "103-01-0001", "2099-01-01", "李明学",
          f"回访日期晚于今天（{today}）：请核对年份和月份，未计入"],
-        ["帮扶", float(first + 2), "北皋镇", "103-01-0001", None, "李明学", "回访日期为空或无法识别，未计入"],
+        # The date as typed, so the clerk sees what could not be read.
+        ["帮扶", float(first + 2), "北皋镇", "103-01-0001", "不详", "李明学", "回访日期为空或无法识别，未计入"],
     ]
     text = capsys.readouterr().out
     assert "回访记录：读取 243 行 = 计入 240 行 + 未计入 3 行（户编号在“监测户”表中不存在 1 行；回访日期晚于今天 1 行；" \

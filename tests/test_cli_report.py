@@ -14,7 +14,7 @@ from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 
 from fangpin_xl.cli import main
-from fangpin_xl.ledgers.report import report_file
+from fangpin_xl.ledgers.report import overview_rows, report_file
 from fangpin_xl.store import write_history
 from fangpin_xl.text import number_text
 
@@ -250,6 +250,23 @@ def test_fund_balance_from_the_fund_ledger(sample_county, tmp_path, capsys):
     assert len(expected) == 1 and expected[0].startswith(f"  基金结余：{number_text(value)} 元（取自 基金台账.xlsx")
     assert main(["report", str(sample_county.county), "--fund", str(sample_county.county),
                  "-o", str(tmp_path / "r2.xlsx")]) == 2  # a county workbook is no ledger, and is an input
+
+
+def test_paid_cases_whose_amount_cannot_be_read_are_not_called_unfilled(sample_county, tmp_path):
+    # 五千 and 1e308 were filled in; the report cannot read them, and says so.
+    county = tmp_path / "县级.xlsx"
+    shutil.copy(sample_county.county, county)
+    wb = openpyxl.load_workbook(county)
+    ws = wb["救助"]
+    header = [c.value for c in ws[2]]
+    amount, stage = header.index("救助金额") + 1, header.index("状态") + 1
+    paid = [r for r in range(3, ws.max_row + 1) if ws.cell(r, stage).value == "已支付"]
+    ws.cell(paid[0], amount).value = "五千"
+    ws.cell(paid[1], amount).value = 1e308
+    wb.save(county)
+    result = report_file(county, tmp_path / "r.xlsx", today=dt.date(2021, 1, 15))
+    rows = {row[0]: row[3] for row in overview_rows(result)}
+    assert rows["救助金额合计"] == "元（另有 2 件已支付案件的救助金额为空或无法读取，未计入）"
 
 
 def test_not_a_county_workbook(tmp_path, capsys):

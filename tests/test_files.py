@@ -101,6 +101,17 @@ def test_write_errors_name_what_to_do_in_chinese(tmp_path):
         f"无法写入文件 {target}：写出时出错（技术信息：ValueError），请把这条信息发给技术支持。")
 
 
+def test_a_folder_that_is_a_link_to_nowhere_is_named_as_such(tmp_path):
+    # mkdir on a dangling link fails with EEXIST: not "已有同名的文件或文件夹".
+    link = tmp_path / "输出"
+    link.symlink_to(tmp_path / "不存在" / "文件夹", target_is_directory=True)
+    with pytest.raises(InputError) as error, atomic_output(link / "县.xlsx") as tmp:
+        tmp.write_bytes(b"x")
+    assert str(error.value) == (f"无法写入文件 {link / '县.xlsx'}：{link} 是指向不存在位置的链接或快捷方式，"
+                                "请换一个位置保存。")
+    assert not (tmp_path / "不存在").exists()
+
+
 def test_atomic_output_says_why_in_chinese(tmp_path):
     (tmp_path / "文件").write_bytes(b"x")
     (tmp_path / "文件夹.xlsx").mkdir()

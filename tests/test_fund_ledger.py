@@ -79,6 +79,17 @@ def test_sort_payments_places_every_row_once():
     }
 
 
+def test_a_number_the_reader_refused_as_too_large_is_not_called_not_a_number():
+    # The workbook reader leaves 1e308 and 10000000000 unread (NaN) with the cell's text.
+    out = sort_payments(cases([("已支付", np.nan, "1e+308", T("2020-01-10"), ""),
+                               ("已支付", np.nan, "10000000000", T("2020-01-10"), ""),
+                               ("已支付", np.nan, "五千", T("2020-01-10"), "")]), 2020)
+    assert out["outcome"].tolist() == [REJECTED] * 3
+    assert out["message"].tolist() == ["救助金额“1e+308”超出合理范围（金额应小于 100 亿元）",
+                                       "救助金额“10000000000”超出合理范围（金额应小于 100 亿元）",
+                                       "救助金额“五千”不是数字"]
+
+
 def test_another_year_sorts_the_same_rows_differently():
     out = sort_payments(ROWS, 2019)
     assert out.loc[6, "outcome"] == COUNTED and out.loc[6, "fen"] == 80_000

@@ -515,6 +515,37 @@ def test_a_roster_list_repeating_a_household_or_missing_its_number(tmp_path):
     assert [book["家庭成员"][f"B{r}"].value for r in (3, 4)] == ["张一", None]
 
 
+def test_a_workbook_roster_repeating_a_household_writes_it_once(tmp_path):
+    # A 监测户 sheet (a township or county workbook given as the roster) is one row per
+    # household too: the repeat is listed, not written a second time.
+    source = tmp_path / "县级.xlsx"
+    households = pd.DataFrame({"household_no": ["A1", "A2", "a1"], "township": ["甲乡"] * 3,
+                               "head_name": ["一", "二", "三"]})
+    write_township_workbook(source, policy=POLICY, township="甲乡", frames={"households": households}, rows=5)
+    result = build_templates(tmp_path / "out", policy=POLICY, roster=source, rows=5)
+    book = openpyxl.load_workbook(result.paths[0])
+    assert [book["监测户"][f"D{r}"].value for r in (3, 4, 5)] == ["一", "二", None]
+    assert render_roster_use(result.roster) == [
+        "名单 3 行 = 写入 2 行 + 未写入 1 行",
+        "未写入的行：",
+        "  第 5 行：户编号“A1”与第 3 行重复（同一户只写入一次），未写入任何乡镇工作簿",
+    ]
+    assert result.exit_code == 1
+
+
+def test_the_roster_itself_is_never_overwritten_even_with_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    roster = out / "魏县甲乡2020年防贫工作簿.xlsx"
+    write_township_workbook(roster, policy=POLICY, township="甲乡", rows=5,
+                            frames={"households": pd.DataFrame({"household_no": ["A1"], "township": ["甲乡"]})})
+    before = roster.read_bytes()
+    with pytest.raises(InputError) as error:
+        build_templates(out, policy=POLICY, roster=roster, rows=5, overwrite=True)
+    assert str(error.value).startswith(f"要生成的工作簿 {out / roster.name} 就是名单文件 {roster}：输入文件不会被覆盖")
+    assert roster.read_bytes() == before
+
+
 def test_townships_whose_workbooks_share_a_name_are_refused(tmp_path):
     with pytest.raises(InputError) as error:
         build_templates(tmp_path / "out", policy=POLICY, townships=["甲/乡", "甲_乡"], rows=2)

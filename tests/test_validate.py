@@ -674,6 +674,13 @@ def test_visit_overdue(tmp_path):
     )
 
 
+def test_a_visit_date_typed_as_text_is_not_no_visit(tmp_path):
+    # 最近回访日期 shows 数据格式有误 for the household: its last visit is unknown, so no
+    # 回访逾期 saying it was never visited; the text date itself is reported.
+    found = issues_of(workbook(tmp_path, setter("visits", 1, "visit_date", "2020.13.45")))
+    assert [(i.code, i.cell) for i in found] == [("wrong_type", "C4")]
+
+
 def test_a_visit_in_the_previous_quarter_is_in_time(tmp_path):
     # 09-01 is in Q3: the next visit is due by 12-31, the check date itself.
     assert issues_of(workbook(tmp_path, setter("visits", 1, "visit_date", D("2020-09-01")))) == []

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from fangpin_xl.workbook.discover import (
     SKIP_BROKEN_LINK,
     SKIP_LOCK,
     SKIP_MADE,
+    SKIP_NOT_FILE,
     SKIP_NOT_WORKBOOK,
     SKIP_OUTPUT,
     SKIP_OUTPUT_DIR,
@@ -48,6 +50,18 @@ def test_links_that_go_nowhere_or_loop_are_skipped(tmp_path):
     assert [p.name for p in found] == ["东代固乡.xlsx"]
     assert sorted((s.path.name, s.reason) for s in skipped if s.reason == SKIP_BROKEN_LINK) == [
         ("断.xlsx", SKIP_BROKEN_LINK), ("环.xlsx", SKIP_BROKEN_LINK)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_named_like_a_workbook_is_skipped_not_read(tmp_path):
+    # Opening a named pipe waits until something writes to it: validate and merge hung.
+    (tmp_path / "东代固乡.xlsx").write_bytes(b"x")
+    os.mkfifo(tmp_path / "管道.xlsx")
+    found, skipped = discover([tmp_path])
+    assert [p.name for p in found] == ["东代固乡.xlsx"]
+    assert [(s.path.name, s.reason) for s in skipped] == [("管道.xlsx", SKIP_NOT_FILE)]
+    found, skipped = discover([tmp_path / "管道.xlsx"])
+    assert found == [] and [s.reason for s in skipped] == [SKIP_NOT_FILE]
 
 
 def _made(path, kind=None):

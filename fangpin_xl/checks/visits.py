@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import followup
+from ..derive import VISIT_NOTE
 from ..issues import Issue
 from .context import Context
 from .records import finding_issues
@@ -17,6 +18,10 @@ def visit_overdue(ctx: Context) -> list[Issue]:
     # derive_households found each household's last visit already.
     due = followup.visit_due(households.frame, ctx.households["last_visit"], policy=ctx.policy,
                              check_date=ctx.check_date, household_keys=ctx.key("households"))
+    # A 回访日期 of the household could not be read: its last visit is unknown (最近回访日期
+    # shows 数据格式有误), not "never visited"; the date cell has its own issue.
+    unread = ctx.households[VISIT_NOTE].notna().to_numpy(dtype=bool)
+    due["overdue"] = due["overdue"].to_numpy(dtype=bool) & ~unread
     return finding_issues(ctx, households, followup.overdue_findings(
         households.frame, visits.frame, policy=ctx.policy, check_date=ctx.check_date, coverage=due,
     ))

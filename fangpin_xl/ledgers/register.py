@@ -278,7 +278,8 @@ def data_problem_rows(result: FollowUpResult) -> pd.DataFrame:
     if len(bad):
         frame = visits.frame.loc[bad.index]
         dates = as_dates(frame, "visit_date")
-        typed = as_text(frame, "visit_date")
+        # What was typed where no date could be read (the frame holds None there).
+        typed = as_text(visits.with_failures(frame), "visit_date")
         reason = bad["reason"].to_numpy(dtype=object).copy()
         reason[reason == AFTER_TODAY] = f"{AFTER_TODAY}（{source.checked.today.isoformat()}）：请核对年份和月份，未计入"
         reason[reason == AFTER_AS_OF] = f"{AFTER_AS_OF}（{r.as_of.isoformat()}），本次未计入"

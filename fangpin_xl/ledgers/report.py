@@ -263,7 +263,8 @@ def _overview(result: ReportResult) -> list[tuple[str, object, str, str]]:
         ("已救助户", t["helped"], "int", f"户（有已支付的救助案件，共 {int(t['paid_cases'])} 件）"),
         *((f"{kind}救助金额", t[f"relief_{kind}"], "money", "元") for kind in SPENDING_KINDS),
         ("救助金额合计", t["relief"], "money",
-         "元" + (f"（另有 {int(t['paid_without_amount'])} 件已支付案件未填救助金额）" if t["paid_without_amount"] else "")),
+         "元" + (f"（另有 {int(t['paid_without_amount'])} 件已支付案件的救助金额为空或无法读取，未计入）"
+                if t["paid_without_amount"] else "")),
         ("户均救助金额", t["average"], "money", "元/户（救助金额合计 ÷ 已救助户）"),
         ("监测户中低保户占比", t["dibao_share"], "percent",
          f"低保户 {int(t['dibao'])} 户 ÷ 监测户 {int(t['households'])} 户（整户低保或单人保）"),

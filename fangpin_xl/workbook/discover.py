@@ -41,6 +41,7 @@ SKIP_OUTPUT = "本次命令写出的文件"
 SKIP_OUTPUT_DIR = "本次命令写出的文件夹"
 SKIP_REPEATED = "重复指定的文件"
 SKIP_BROKEN_LINK = "无法打开的链接或快捷方式（指向不存在的位置，或指向自身）"
+SKIP_NOT_FILE = "不是普通文件（如管道或设备），无法作为工作簿读取"
 SKIP_ANNOTATED = ("是 {original} 的标注副本（validate --annotate 写出），未重复读取；"
                   "如果乡镇在副本上改正后交回，请用它替换原文件")
 SKIP_MADE = "本工具写出的{kind}，不是乡镇工作簿"
@@ -127,6 +128,9 @@ def discover(paths: Iterable[str | Path], *, outputs: Iterable[str | Path] = (),
             return
         if reason is not None:
             skipped.append(Skipped(path, reason))
+            return
+        if not resolved.is_file():  # a pipe or a device: opening it would wait forever
+            skipped.append(Skipped(path, SKIP_NOT_FILE))
             return
         if resolved in seen:
             skipped.append(Skipped(path, SKIP_REPEATED))
