@@ -466,6 +466,23 @@ def test_unreadable_file_reported_and_merge_continues(sample, tmp_path):
     assert not strict_out.exists()
 
 
+def test_an_exact_copy_of_a_township_workbook_is_skipped_not_merged_twice(sample, merged, tmp_path):
+    folder = copy_sample(sample, tmp_path)
+    first = next(p for p in sorted(folder.glob("*.xlsx")) if not p.name.startswith("~$"))
+    copy = folder / f"{first.stem} - 副本.xlsx"
+    shutil.copy(first, copy)
+    out = tmp_path / "county.xlsx"
+    result = merge_workbooks([folder], out, jobs=1, today=TODAY)
+    expected = merged[0]
+    assert len(result.merged) == 4 and len(result.duplicates) == len(expected.duplicates)
+    assert [(s.path.name, s.reason) for s in result.skipped if s.path == copy] == [
+        (copy.name, f"与 {first} 内容完全相同（重复的副本），未重复汇总")]
+    assert {k: (t.read, t.written) for k, t in result.sheets.items()} == {
+        k: (t.read, t.written) for k, t in expected.sheets.items()}
+    sources = table(read_back(out), SOURCES_SHEET)
+    assert [(r["状态"], r["监测户·读取"]) for r in sources if r["文件"] == copy.name] == [("已跳过", "")]
+
+
 def test_output_that_is_an_input_is_refused(sample, tmp_path):
     target = tmp_path / "魏城镇.xlsx"
     shutil.copy(sample.workbooks["魏城镇"], target)

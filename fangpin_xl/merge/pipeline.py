@@ -122,6 +122,7 @@ def merge_workbooks(
         outcomes = _run(tasks, jobs, progress)
         read_check = time.perf_counter() - started
         files = [o.report for o in outcomes]
+        _skip_copies(files)
         skipped = skipped + [Skipped(f.path, f.reason) for f in files if f.status == SKIPPED]
         bad = [f for f in files if f.status == UNREADABLE]
         if bad and strict:
@@ -233,6 +234,24 @@ def _identity_from_townships(county: Policy, found: list[Path]) -> Policy:
     if not changes:
         return county
     return dataclasses.replace(county, **changes, set_keys=county.set_keys | set(changes))
+
+
+def _skip_copies(files: list[FileReport]) -> None:
+    """Skip a workbook whose bytes equal another's (a "北皋镇 - 副本.xlsx" left in the folder):
+    merged twice, every household would count twice and show as 重复. The shortest name of
+    identical files is kept ("北皋镇.xlsx"), the first found among equals."""
+    kept: dict[str, FileReport] = {}
+    for report in files:
+        if report.status == MERGED and report.sha256:
+            other = kept.setdefault(report.sha256, report)
+            if len(report.path.name) < len(other.path.name):
+                kept[report.sha256] = report
+    for report in files:
+        original = kept.get(report.sha256) if report.status == MERGED else None
+        if original is not None and original is not report:
+            report.status = SKIPPED
+            report.reason = f"与 {shown_path(original.path)} 内容完全相同（重复的副本），未重复汇总"
+            report.rows, report.errors, report.warnings = {}, 0, 0
 
 
 def _run(tasks: list[Task], jobs: int | None, progress: Progress | None) -> list[Outcome]:
