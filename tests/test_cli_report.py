@@ -253,7 +253,8 @@ def test_fund_balance_from_the_fund_ledger(sample_county, tmp_path, capsys):
 
 
 def test_paid_cases_whose_amount_cannot_be_read_are_not_called_unfilled(sample_county, tmp_path):
-    # 五千 and 1e308 were filled in; the report cannot read them, and says so.
+    # 五千 and 1e308 were filled in; the report cannot read them, and says so. A negative amount
+    # is left out too (the fund ledger leaves it out), not subtracted from the total.
     county = tmp_path / "县级.xlsx"
     shutil.copy(sample_county.county, county)
     wb = openpyxl.load_workbook(county)
@@ -261,12 +262,17 @@ def test_paid_cases_whose_amount_cannot_be_read_are_not_called_unfilled(sample_c
     header = [c.value for c in ws[2]]
     amount, stage = header.index("救助金额") + 1, header.index("状态") + 1
     paid = [r for r in range(3, ws.max_row + 1) if ws.cell(r, stage).value == "已支付"]
+    left_out = sum(ws.cell(r, amount).value for r in paid[:3])
     ws.cell(paid[0], amount).value = "五千"
     ws.cell(paid[1], amount).value = 1e308
+    ws.cell(paid[2], amount).value = -ws.cell(paid[2], amount).value
     wb.save(county)
+    before = report_file(sample_county.county, tmp_path / "r0.xlsx", today=dt.date(2021, 1, 15))
     result = report_file(county, tmp_path / "r.xlsx", today=dt.date(2021, 1, 15))
     rows = {row[0]: row[3] for row in overview_rows(result)}
-    assert rows["救助金额合计"] == "元（另有 2 件已支付案件的救助金额为空或无法读取，未计入）"
+    assert rows["救助金额合计"] == "元（另有 3 件已支付案件的救助金额为空、无法读取或为负数，未计入）"
+    totals = [{row[0]: row[1] for row in overview_rows(r)}["救助金额合计"] for r in (before, result)]
+    assert totals[0] - totals[1] == pytest.approx(left_out, abs=0.005)
 
 
 def test_not_a_county_workbook(tmp_path, capsys):

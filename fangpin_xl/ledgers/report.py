@@ -177,7 +177,8 @@ def county_figures(source: Source, today: dt.date) -> tuple[pd.DataFrame, str, i
     case_table = pd.DataFrame({
         "key": case_keys.to_numpy(dtype=object), "stage": as_text(cases.frame, "stage").to_numpy(dtype=object),
         "kind": as_text(cases.frame, "kind").to_numpy(dtype=object),
-        "amount": as_numbers(cases.frame, "relief_amount").to_numpy(dtype=np.float64),
+        # A negative amount is left out and said so, as the fund ledger leaves it out.
+        "amount": as_numbers(cases.frame, "relief_amount").where(lambda a: a >= 0).to_numpy(dtype=np.float64),
         "days_left": days_left.to_numpy(dtype=np.float64),
     })[known]
     quarter = register.label([register.current])[0]
@@ -263,7 +264,7 @@ def _overview(result: ReportResult) -> list[tuple[str, object, str, str]]:
         ("已救助户", t["helped"], "int", f"户（有已支付的救助案件，共 {int(t['paid_cases'])} 件）"),
         *((f"{kind}救助金额", t[f"relief_{kind}"], "money", "元") for kind in SPENDING_KINDS),
         ("救助金额合计", t["relief"], "money",
-         "元" + (f"（另有 {int(t['paid_without_amount'])} 件已支付案件的救助金额为空或无法读取，未计入）"
+         "元" + (f"（另有 {int(t['paid_without_amount'])} 件已支付案件的救助金额为空、无法读取或为负数，未计入）"
                 if t["paid_without_amount"] else "")),
         ("户均救助金额", t["average"], "money", "元/户（救助金额合计 ÷ 已救助户）"),
         ("监测户中低保户占比", t["dibao_share"], "percent",
