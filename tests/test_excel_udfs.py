@@ -521,6 +521,10 @@ def test_check_table_agrees_with_the_per_household_functions():
         ([["户编号", "户类型", "因病支出"], ["H1", POOR, 6000]],
          "所选区域缺少必填列“人均可支配收入”（也可用列名：家庭年人均可支配收入、人均纯收入、家庭人均纯收入、人均收入）。"),
         (cell(None), "所选区域前 30 行中找不到表头行：表头应包含“户类型”“人均可支配收入”等列名，请选中带表头的整张表。"),
+        # Without any spending column every household would read 不符合 with spending 0.
+        ([["户类型", "人均收入"], [POOR, 3000]],
+         "所选区域没有支出列（“近12月因病支出”、“近12月因学支出”、“近12月因意外支出”、“近12月因产业支出”，"
+         "或其同义列名），无法判定支出条件：请加上至少一列支出（没有支出的户填 0）。"),
     ],
 )
 def test_check_table_without_its_headers(table, message):
@@ -529,7 +533,7 @@ def test_check_table_without_its_headers(table, message):
 
 def test_check_table_with_only_a_header_and_the_params_table():
     params = params_table(**{"income.threshold": 2000})
-    assert call("FP_CHECK_TABLE", [["户类型", "人均收入"], [POOR, 3000]], params) == [
+    assert call("FP_CHECK_TABLE", [["户类型", "人均收入", "因病支出"], [POOR, 3000, None]], params) == [
         ["资格判定", "满足条件", "判定说明", "救助金额估算（元）", "办结时限"],
         ["不符合", "", "人均收入 3000 元，超过收入标准 2000 元 1000 元；因病、因学、因意外、因产业支出均为 0 元", "", ""],
     ]

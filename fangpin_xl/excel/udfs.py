@@ -580,6 +580,11 @@ def _table_problem(sheet: Any, issues: list) -> str | None:
             also = f"（也可用列名：{'、'.join(column.synonyms)}）" if column.synonyms else ""
             return f"所选区域缺少必填列“{column.header}”{also}。"
         return no_header
+    if not any(field in sheet.columns for field in SPENDING_FIELDS):
+        # Without one spending column every household would read 不符合 (all spending 0).
+        names = "、".join(f"“{CHECK_TABLE.column(field).header}”" for field in SPENDING_FIELDS)
+        return (f"所选区域没有支出列（{names}，或其同义列名），无法判定支出条件："
+                "请加上至少一列支出（没有支出的户填 0）。")
     return None
 
 
