@@ -223,7 +223,8 @@ def template(out_dir, county, townships, year, policy_file, roster, force):
     只因不属于 --township 所指乡镇而未写入的行不算错误。
     """
     from .policy import load_policy
-    from .templates import build_templates, identify, render_roster_use
+    from .roster import identify, render_roster_use
+    from .templates import build_templates
 
     policy = identify(load_policy(policy_file, year=year, county=county), roster)
     policy.require("county", "year", where="或在县级名单中提供“参数”表或“县”列")
@@ -232,7 +233,7 @@ def template(out_dir, county, townships, year, policy_file, roster, force):
         click.echo(f"已生成：{path}")
     click.echo(f"共 {len(result.paths)} 个乡镇工作簿。")
     if roster is not None:
-        from .templates import roster_columns
+        from .roster import roster_columns
 
         columns = roster_columns(roster)
         click.echo("名单中用到的列：" + ("、".join(f"{a}→{b}" for a, b in columns.used) or "（无）"))

@@ -44,7 +44,8 @@ def write_error(path: Path | str, exc: BaseException, *, what: str = "写入文�
                           "请把这条信息发给技术支持。")
     broken = _broken_link(Path(path))
     if broken is not None:  # mkdir on it says EEXIST, opening through it ENOENT
-        return InputError(f"无法{what} {shown}：{shown_path(broken)} 是指向不存在位置的链接或快捷方式，请换一个位置保存。")
+        link = "这" if broken == Path(path) else f"{shown_path(broken)} "
+        return InputError(f"无法{what} {shown}：{link}是指向不存在位置的链接或快捷方式，请换一个位置保存。")
     return InputError(f"无法{what} {shown}：{os_reason(cause, writing=True)}。")
 
 

@@ -126,7 +126,7 @@ def test_the_national_export_as_roster_fills_income_and_dibao_and_says_what_it_u
 def test_an_output_folder_that_cannot_be_made_is_named(tmp_path, capsys):
     (tmp_path / "名单.xlsx").write_bytes(b"x")  # a file where a folder should be
     for out, reason in ((tmp_path / "名单.xlsx" / "乡镇", "路径中的某一级与已有的文件同名，不是文件夹，请换一个位置保存"),
-                        (tmp_path / "断开", "已有同名的文件或文件夹，且无法替换，请换一个文件名")):
+                        (tmp_path / "断开", "这是指向不存在位置的链接或快捷方式，请换一个位置保存")):
         if out.name == "断开":
             out.symlink_to(tmp_path / "不存在")
         assert main(["template", str(out), "--township", "甲", "--county", "魏县", "--year", "2020"]) == 2

@@ -21,6 +21,7 @@ from fangpin_xl.policy import (
     policy_from_values,
     policy_rows,
 )
+from fangpin_xl.roster import RosterUse, UnusedRow, render_roster_use
 from fangpin_xl.schema import (
     CHOICE,
     DATE,
@@ -37,11 +38,8 @@ from fangpin_xl.templates import (
     BLANK_TEMPLATE_NAME,
     BLANK_TOWNSHIP,
     DEFAULT_ROWS,
-    RosterUse,
-    UnusedRow,
     build_blank_template,
     build_templates,
-    render_roster_use,
     write_township_workbook,
 )
 from fangpin_xl.workbook.write import (
