@@ -3,7 +3,7 @@
 A codec turns one parameter into TOML lines and 参数 rows and reads it back
 from either. Scalars (text, numbers, choices, lists of years, dates or area
 codes) share one pattern; structured parameters (the year tables, spending
-rules, payout tables) and the derived income threshold have a codec each.
+rules, payout tables: ``policy_payout``) and the derived income threshold have a codec each.
 Codecs thread a ``Policy`` through ``dataclasses.replace``, so one parameter
 may set several attributes (a payout table and its per-group overrides).
 
@@ -31,10 +31,7 @@ from .policy_values import (
     OPERATOR_WORDS,
     POVERTY_LINE_SOURCE,
     UNFILLED,
-    PayoutTable,
     SpendingRule,
-    format_bands,
-    parse_bands,
 )
 from .text import cell_text, number_text
 
@@ -52,7 +49,7 @@ SHEET_V1 = 1
 SHEET_V2 = 2
 
 _MONEY = 10_000_000
-_BIG_MONEY = 100_000_000
+BIG_MONEY = 100_000_000
 _LINE = 1_000_000
 _LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 
@@ -209,7 +206,7 @@ class Codec:
         raise NotImplementedError
 
 
-def _set(policy: Policy, attr: str, value: Any) -> Policy:
+def with_value(policy: Policy, attr: str, value: Any) -> Policy:
     return dataclasses.replace(policy, **{attr: value})
 
 
@@ -229,7 +226,7 @@ class Scalar(Codec):
         return value
 
     def read_toml(self, p, raw, check, policy):
-        return _set(policy, p.attribute, checked(check, p.key, p.label, self.from_toml, raw))
+        return with_value(policy, p.attribute, checked(check, p.key, p.label, self.from_toml, raw))
 
     def write_toml(self, p, policy):
         return [f"{p.name} = {self.toml_value(getattr(policy, p.attribute))}"]
@@ -241,7 +238,7 @@ class Scalar(Codec):
         raw = get(p.key)
         if raw is None:
             return policy
-        return _set(policy, p.attribute, checked(check, p.key, p.label, self.from_cell, raw))
+        return with_value(policy, p.attribute, checked(check, p.key, p.label, self.from_cell, raw))
 
 
 class Text(Scalar):
@@ -446,7 +443,7 @@ class YearTable(Codec):
                     out[_year_key(year)] = value
             return out
 
-        return _set(policy, p.attribute, checked(check, p.key, p.label, convert))
+        return with_value(policy, p.attribute, checked(check, p.key, p.label, convert))
 
     def write_toml(self, p, policy):
         table = getattr(policy, p.attribute)
@@ -479,7 +476,7 @@ class YearTable(Codec):
                     out[year] = value
             return out
 
-        return _set(policy, p.attribute, checked(check, p.key, p.label, convert))
+        return with_value(policy, p.attribute, checked(check, p.key, p.label, convert))
 
 
 class ProvinceYearTable(Codec):
@@ -508,7 +505,7 @@ class ProvinceYearTable(Codec):
                         merged.setdefault(province, {})[_year_key(year)] = value
             return {name: table for name, table in merged.items() if table}
 
-        return _set(policy, p.attribute, checked(check, p.key, p.label, convert))
+        return with_value(policy, p.attribute, checked(check, p.key, p.label, convert))
 
     def write_toml(self, p, policy):
         tables = {name: dict(table) for name, table in getattr(policy, p.attribute).items()}
@@ -551,7 +548,7 @@ class ProvinceYearTable(Codec):
                     out.setdefault(province, {})[year] = value
             return out
 
-        return _set(policy, p.attribute, checked(check, p.key, p.label, convert))
+        return with_value(policy, p.attribute, checked(check, p.key, p.label, convert))
 
 
 class IncomeThreshold(Codec):
@@ -577,11 +574,11 @@ class IncomeThreshold(Codec):
             return policy
         year = policy.year
         if year <= LAST_NATIONAL_LINE_YEAR:
-            return _set(policy, "poverty_lines",
+            return with_value(policy, "poverty_lines",
                         {**policy.poverty_lines, year: value / policy.income_multiplier})
         tables = dict(policy.monitoring_thresholds)
         tables[policy.province] = {**tables.get(policy.province, {}), year: value}
-        return _set(policy, "monitoring_thresholds", tables)
+        return with_value(policy, "monitoring_thresholds", tables)
 
 
 @dataclass(frozen=True)
@@ -597,7 +594,7 @@ class Spending(Codec):
         return f"{self.kind}支出标准·{group}（元）"
 
     def _with(self, policy: Policy, operator: str, thresholds: dict[str, float]) -> Policy:
-        return _set(policy, "spending", {**policy.spending, self.kind: SpendingRule(self.kind, operator, thresholds)})
+        return with_value(policy, "spending", {**policy.spending, self.kind: SpendingRule(self.kind, operator, thresholds)})
 
     def read_toml(self, p, raw, check, policy):
         table = check.table(raw, p.key, p.label, "operator 与 threshold")
@@ -651,163 +648,3 @@ class Spending(Codec):
                     check, f"{p.key}.{group}", self._group_label(group),
                     number, amount, self.low, self.high, text_ok=True)
         return self._with(policy, operator, thresholds)
-
-
-def check_bands(pairs: list[tuple[Any, Any]], *, text_ok: bool = False
-                ) -> tuple[tuple[float, float], ...]:
-    """Band starts within limits, from 0 and strictly increasing; ratios 0 to 1."""
-    if not pairs:
-        raise Bad("至少应有一档")
-    bands = tuple(
-        (number(start, 0, _BIG_MONEY, what="起点", text_ok=text_ok),
-         number(ratio, 0, 1, what="比例", text_ok=text_ok))
-        for start, ratio in pairs
-    )
-    starts = [start for start, _ in bands]
-    if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
-        raise Bad("起点应从 0 开始并严格递增")
-    return bands
-
-
-def _bands_from_text(text: Any) -> tuple[tuple[float, float], ...]:
-    try:
-        bands = parse_bands(cell_text(text))
-    except ValueError:
-        raise Bad(f"应写成“0元起 10%；10000元起 20%”，现为 {cell_text(text)!r}") from None
-    return check_bands(list(bands), text_ok=True)
-
-
-def _cap(raw: Any, *, text_ok: bool = False) -> float | None:
-    if isinstance(raw, str) and raw.strip() in (NO_CAP, ""):
-        return None
-    if isinstance(raw, str) and text_ok:
-        raw = raw.strip().removeprefix("封顶").removesuffix("元").strip()
-    return number(raw, 0, _BIG_MONEY, what="封顶金额", text_ok=text_ok)
-
-
-@dataclass(frozen=True)
-class Payout(Codec):
-    """One kind's payout table and its per-group overrides.
-
-    TOML: ``[payout.medical] label, bands, cap`` and ``[payout.medical."边缘易致贫户"]``
-    (a group table starts from the kind's). 参数: ``bands`` and ``cap`` rows (the
-    first format), then the label and one row per group (blank: no own table).
-    """
-
-    kind: str
-    inline = False
-
-    def _table(self, check: Check, raw: Any, key: str, label: str, default: PayoutTable,
-               cap_label: str) -> PayoutTable:
-        table = check.table(raw, key, label, "bands 与可选的 cap、label")
-        check.known_keys(table, key, ("bands", "cap", "label"))
-        bands, cap, text = default.bands, default.cap, default.label
-        if "bands" in table:
-            bands = checked(check, f"{key}.bands", label, self._bands, table["bands"])
-        if "cap" in table:
-            cap = checked(check, f"{key}.cap", cap_label, _cap, table["cap"])
-        if "label" in table:
-            text = checked(check, f"{key}.label", label, Text().from_toml, table["label"])
-        return PayoutTable(bands, cap, text)
-
-    @staticmethod
-    def _bands(raw: Any) -> tuple[tuple[float, float], ...]:
-        if not isinstance(raw, list) or not raw:
-            raise Bad("应为 [[起点, 比例], …] 的列表，起点从 0 开始递增，比例在 0 到 1 之间")
-        for item in raw:
-            if not isinstance(item, list) or len(item) != 2:
-                raise Bad(f"每一档应为 [起点, 比例]，现为 {item!r}")
-        return check_bands([(start, ratio) for start, ratio in raw])
-
-    def read_toml(self, p, raw, check, policy):
-        table = check.table(raw, p.key, p.label, "bands 与可选的 cap、label")
-        own = {k: v for k, v in table.items() if k not in GROUPS}
-        kind_table = self._table(check, own, p.key, p.label, policy.payout_tables[self.kind],
-                                 self._cap_label)
-        groups = self._other_groups(policy)
-        for group in GROUPS:
-            if group in table:
-                groups[f"{self.kind}/{group}"] = self._table(
-                    check, table[group], f"{p.key}.{toml_text(group)}", f"{self.kind}救助分档·{group}",
-                    kind_table, f"{self.kind}救助分档·{group}")
-        policy = _set(policy, "payout_tables", {**policy.payout_tables, self.kind: kind_table})
-        return _set(policy, "payout_group_tables", groups)
-
-    def _group_label(self, group: str) -> str:
-        return f"{self.kind}救助分档·{group}单设（空为不设）"
-
-    def _other_groups(self, policy: Policy) -> dict[str, PayoutTable]:
-        """The per-group tables of the other kinds (this kind's are read afresh)."""
-        return {k: v for k, v in policy.payout_group_tables.items() if not k.startswith(f"{self.kind}/")}
-
-    @property
-    def _cap_label(self) -> str:
-        return f"{self.kind}救助封顶（元，空为不设）"
-
-    @staticmethod
-    def _table_lines(section: str, title: str, table: PayoutTable) -> list[str]:
-        bands = ", ".join(f"[{number_text(s)}, {number_text(r)}]" for s, r in table.bands)
-        cap = NO_CAP if table.cap is None else table.cap
-        return [f"[{section}]  # {title}", f"label = {toml_text(table.label)}", f"bands = [{bands}]",
-                f"cap = {toml_text(cap) if isinstance(cap, str) else number_text(cap)}"]
-
-    def write_toml(self, p, policy):
-        lines = self._table_lines(p.key, self.kind, policy.payout_tables[self.kind])
-        for group in GROUPS:
-            table = policy.payout_group_tables.get(f"{self.kind}/{group}")
-            if table is not None:
-                section = f"{p.key}.{toml_text(group)}"
-                lines += ["", *self._table_lines(section, f"{self.kind} {group}", table)]
-        return lines
-
-    @staticmethod
-    def _cell(table: PayoutTable) -> str:
-        parts = [format_bands(table.bands)]
-        if table.cap is not None:
-            parts.append(f"封顶 {number_text(table.cap)}")
-        parts.append(f"说明 {table.label}")
-        return "；".join(parts)
-
-    def rows(self, p, policy):
-        table = policy.payout_tables[self.kind]
-        rows = [
-            Row(f"{p.key}.bands", f"{self.kind}救助分档（{table.label}）", format_bands(table.bands), p.since),
-            Row(f"{p.key}.cap", self._cap_label, table.cap, p.since),
-            Row(f"{p.key}.label", f"{self.kind}救助分档说明", table.label, SHEET_V2),
-        ]
-        for group in GROUPS:
-            own = policy.payout_group_tables.get(f"{self.kind}/{group}")
-            rows.append(Row(f"{p.key}.{group}", self._group_label(group),
-                            None if own is None else self._cell(own), SHEET_V2))
-        return rows
-
-    def _from_cell(self, raw: Any) -> PayoutTable:
-        text = cell_text(raw).strip()
-        head, _, label = text.partition("；说明 ")
-        parts = [part.strip() for part in head.split("；") if part.strip()]
-        caps = [part for part in parts if part.startswith("封顶")]
-        if len(caps) > 1 or not label.strip():
-            raise Bad(f"应写成“0元起 10%；10000元起 20%；封顶 80000；说明 本县文件”，现为 {text!r}")
-        bands = _bands_from_text("；".join(part for part in parts if not part.startswith("封顶")))
-        cap = _cap(caps[0], text_ok=True) if caps else None
-        return PayoutTable(bands, cap, label.strip())
-
-    def read_rows(self, p, get, check, policy):
-        default = policy.payout_tables[self.kind]
-        bands, label = default.bands, default.label
-        if (raw := get(f"{p.key}.bands")) is not None:
-            bands = checked(check, f"{p.key}.bands", f"{self.kind}救助分档", _bands_from_text, raw)
-        # A blank cap cell means no cap (the row says 空为不设).
-        cap = None
-        if (raw := get(f"{p.key}.cap")) is not None:
-            cap = checked(check, f"{p.key}.cap", self._cap_label, _cap, raw, text_ok=True)
-        if (raw := get(f"{p.key}.label")) is not None:
-            label = cell_text(raw).strip()
-        groups = self._other_groups(policy)
-        for group in GROUPS:
-            if (raw := get(f"{p.key}.{group}")) is not None:
-                groups[f"{self.kind}/{group}"] = checked(
-                    check, f"{p.key}.{group}", self._group_label(group), self._from_cell, raw)
-        table = PayoutTable(bands, cap, label)
-        policy = _set(policy, "payout_tables", {**policy.payout_tables, self.kind: table})
-        return _set(policy, "payout_group_tables", groups)

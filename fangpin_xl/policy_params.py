@@ -23,13 +23,13 @@ from .policy_codecs import (
     Divisor,
     IncomeThreshold,
     Number,
-    Payout,
     ProvinceYearTable,
     Spending,
     Text,
     YearList,
     YearTable,
 )
+from .policy_payout import Payout
 from .policy_values import DEADLINE_MODES, KIND_FIELDS, PAYOUT_EXAMPLE_LABEL, SPENDING_KINDS
 
 _MONEY = 10_000_000

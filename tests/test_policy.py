@@ -27,7 +27,6 @@ from fangpin_xl.policy_codecs import (
     Divisor,
     IncomeThreshold,
     Number,
-    Payout,
     ProvinceYearTable,
     Spending,
     Text,
@@ -35,6 +34,7 @@ from fangpin_xl.policy_codecs import (
     YearTable,
 )
 from fangpin_xl.policy_params import PARAMS
+from fangpin_xl.policy_payout import Payout
 from fangpin_xl.text import number_text
 
 MONITORING_2025 = (
