@@ -269,8 +269,10 @@ def answers(visits: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame
     key = keys.astype(object).where(keys.notna(), own).to_numpy(dtype=object)
     date = as_dates(visits, "visit_date").to_numpy(dtype="datetime64[ns]")
     measure = (as_text(visits, "action") != "").to_numpy(dtype=bool)
+    # (household, question) as one integer: grouping 5 answers × the visits by text keys is slow.
+    household = pd.factorize(key)[0].astype(np.int64) * len(GUARANTEES)
     parts = []
-    for question in GUARANTEES:
+    for number, question in enumerate(GUARANTEES):
         values = column_of(visits, question)
         no = values.isin(_NO_VALUES).to_numpy(dtype=bool)
         yes = values.isin(_YES_VALUES).to_numpy(dtype=bool)
@@ -278,15 +280,16 @@ def answers(visits: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame
         parts.append(pd.DataFrame({
             "row": visits.index.to_numpy()[answered], "key": key[answered], "date": date[answered],
             "question": question, "no": no[answered], "measure": measure[answered],
+            "pair": household[answered] + number,
         }))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["row", "key", "date", "question", "no", "measure"])
+        columns=["row", "key", "date", "question", "no", "measure", "pair"])
     resolving = out[(~out["no"] | out["measure"]).to_numpy(dtype=bool)]
-    latest = resolving.groupby(["key", "question"])["date"].max().rename("resolved_by")
-    out = out.join(latest, on=["key", "question"])
-    later = (out["resolved_by"] > out["date"]).to_numpy(dtype=bool)
+    latest = resolving.groupby("pair")["date"].max()
+    resolved_by = latest.reindex(out["pair"].to_numpy()).to_numpy(dtype="datetime64[ns]")
+    later = resolved_by > out["date"].to_numpy(dtype="datetime64[ns]")
     out["resolved"] = out["no"].to_numpy(dtype=bool) & (out["measure"].to_numpy(dtype=bool) | later)
-    return out.drop(columns="resolved_by")
+    return out.drop(columns="pair")
 
 
 def _labels(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:

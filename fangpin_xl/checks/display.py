@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..columns import excel_dates, excel_numbers
 from ..derive import shown_cases, shown_households
-from ..formulas import NOTE_PREFIXES, OUT_OF_CALENDAR, is_note
+from ..formulas import OUT_OF_CALENDAR, is_note
 from ..issues import Issue
 from ..policy import KIND_FIELDS, policy_differences
 from ..schema import DATE, INTEGER, MONEY, MONTH
@@ -88,10 +88,9 @@ def _differs(kind: str, shown: pd.Series, expected: pd.Series) -> np.ndarray:
     cells = pd.Series(shown.to_numpy(dtype=object), dtype=object)
     wants = pd.Series(expected.to_numpy(dtype=object), dtype=object)
     present = cells.notna().to_numpy(dtype=bool)
-    cell_texts, cell_is_text = _texts(cells)
-    want_texts, want_is_text = _texts(wants)
-    notes = tuple(f"{p}：" for p in NOTE_PREFIXES)
-    same = (cell_texts.str.startswith(notes) & want_texts.str.startswith(notes)).to_numpy(dtype=bool, copy=True)
+    cell_texts, cell_is_text, cell_notes = _texts(cells)
+    want_texts, want_is_text, want_notes = _texts(wants)
+    same = cell_notes & want_notes
     same |= (cell_texts == OUT_OF_CALENDAR).to_numpy(dtype=bool)
     if kind in (DATE, MONTH):
         got = excel_dates(cells).dt.normalize()
@@ -109,10 +108,18 @@ def _differs(kind: str, shown: pd.Series, expected: pd.Series) -> np.ndarray:
     return present & ~same
 
 
-def _texts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(stripped text, "" elsewhere; whether the value is text)."""
-    is_text = pd.Series(text_mask(values), index=values.index)
-    return values.where(is_text, "").astype(str).str.strip(), is_text
+def _texts(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """(stripped text, "" elsewhere; whether the value is text; whether it is a note). The
+    string work is done once per distinct text: a column repeats a few words and notes."""
+    mask = text_mask(values)
+    texts = np.full(len(values), "", dtype=object)
+    notes = np.zeros(len(values), dtype=bool)
+    if mask.any():
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object)[mask])
+        stripped = np.array([text.strip() for text in uniques], dtype=object)
+        texts[mask] = stripped[codes]
+        notes[mask] = np.array([is_note(text) for text in stripped], dtype=bool)[codes]
+    return pd.Series(texts, index=values.index, dtype=object), pd.Series(mask, index=values.index), notes
 
 
 def _value(value) -> str:
