@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .text import text_mask
+from .text import text_mask, type_mask
 
 _EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
 
@@ -63,7 +63,8 @@ def excel_numbers(values: pd.Series) -> pd.Series:
         numbers = values.astype("float64")
     else:
         objects = values.astype(object)
-        real = objects.map(_is_real).astype(bool)
+        arr = objects.to_numpy(dtype=object)
+        real = type_mask(arr, int, float, np.number, exclude=(bool, np.bool_))
         numbers = pd.to_numeric(objects.where(real), errors="coerce").astype("float64")
     return numbers.where(np.isfinite(numbers))
 
@@ -103,10 +104,6 @@ def _date_kind(value) -> str:
     if isinstance(value, dt.date | np.datetime64):
         return "date"
     return "other"
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
 
 
 def _serial_dates(numbers: pd.Series) -> pd.Series:

@@ -51,7 +51,7 @@ from numpy.dtypes import StringDType
 
 from .errors import InputError
 from .policy import GROUPS, INCOME_WAIVED_GROUP, KIND_FIELDS, SPENDING_KINDS, Policy
-from .text import append_number_texts, number_text
+from .text import append_number_texts, number_text, type_mask
 
 STATUS_ELIGIBLE = "符合"
 STATUS_INELIGIBLE = "不符合"
@@ -405,10 +405,9 @@ def _number_column(series: pd.Series) -> _Numbers:
 
     objects = pd.Series(series.to_numpy(dtype=object), dtype=object)
     missing = objects.isna().to_numpy(dtype=bool, copy=True)
-    types = objects.map(type)
-    kinds = pd.unique(types.to_numpy())
-    text = types.isin([t for t in kinds if issubclass(t, str)]).to_numpy() & ~missing
-    real = types.isin([t for t in kinds if _is_real_type(t)]).to_numpy() & ~missing
+    arr = objects.to_numpy(dtype=object)
+    text = type_mask(arr, str) & ~missing
+    real = type_mask(arr, numbers.Real, Decimal, exclude=(bool, np.bool_)) & ~missing
     values = np.full(n, np.nan)
     if text.any():
         strings = objects[text]

@@ -152,7 +152,24 @@ def text_mask(values: pd.Series) -> np.ndarray:
         return present
     if kind == "empty":
         return np.zeros(len(values), dtype=bool)
-    return values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    return type_mask(values.to_numpy(dtype=object), str)
+
+
+def per_distinct(values: np.ndarray, func, dtype=object) -> np.ndarray:
+    """``func`` of each value, called once per distinct value (a column repeats a few words
+    and notes; values must be hashable and not missing)."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    return np.array([func(v) for v in distinct], dtype=dtype)[codes] if len(codes) else np.zeros(0, dtype=dtype)
+
+
+def type_mask(values: np.ndarray, *types: type, exclude: tuple[type, ...] = ()) -> np.ndarray:
+    """Per object: whether it is an instance of ``types`` and not of ``exclude``. Each value's
+    exact type is taken in one C-level pass; only the distinct types are tested (a column
+    holds a handful), so no Python call runs per cell."""
+    exact = pd.Series(np.fromiter(map(type, values), dtype=object, count=len(values)))
+    codes, distinct = pd.factorize(exact)
+    hits = np.array([issubclass(t, types) and not issubclass(t, exclude) for t in distinct], dtype=bool)
+    return hits[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 # -- long text ----------------------------------------------------------------------------

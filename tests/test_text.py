@@ -152,3 +152,34 @@ def test_fit_cell_counts_what_excel_counts():
     wide = fit_cell("𠀀" * 32767)
     assert wide.endswith("𠀀…（共 32767 字）") and utf16_units(wide) == 32766
     assert fit_cell("𠀀" * 16383) == "𠀀" * 16383
+
+
+def test_type_mask_tests_each_distinct_type_once():
+    import datetime as dt
+
+    import numpy as np
+
+    from fangpin_xl.text import type_mask
+
+    values = np.array(["a", 1, 2.5, True, np.float64(3), np.bool_(False), None, dt.date(2020, 1, 1), np.str_("b")],
+                      dtype=object)
+    assert type_mask(values, str).tolist() == [True, False, False, False, False, False, False, False, True]
+    assert type_mask(values, int, float, np.number, exclude=(bool, np.bool_)).tolist() == [
+        False, True, True, False, True, False, False, False, False]
+    assert type_mask(np.array([], dtype=object), str).tolist() == []
+
+
+def test_per_distinct_calls_once_per_value():
+    import numpy as np
+
+    from fangpin_xl.text import per_distinct
+
+    calls = []
+
+    def upper(text):
+        calls.append(text)
+        return text.upper()
+
+    assert per_distinct(np.array(["a", "b", "a", "a"], dtype=object), upper).tolist() == ["A", "B", "A", "A"]
+    assert calls == ["a", "b"]
+    assert per_distinct(np.array([], dtype=object), upper, dtype=bool).tolist() == []

@@ -26,7 +26,7 @@ from ..formulas import OUT_OF_CALENDAR, is_note
 from ..issues import Issue
 from ..policy import KIND_FIELDS, policy_differences
 from ..schema import DATE, INTEGER, MONEY, MONTH
-from ..text import cell_text, number_text, text_mask
+from ..text import cell_text, number_text, per_distinct, text_mask
 from ..workbook.read import SheetData
 from .context import Context
 from .records import records
@@ -115,10 +115,8 @@ def _texts(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     texts = np.full(len(values), "", dtype=object)
     notes = np.zeros(len(values), dtype=bool)
     if mask.any():
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object)[mask])
-        stripped = np.array([text.strip() for text in uniques], dtype=object)
-        texts[mask] = stripped[codes]
-        notes[mask] = np.array([is_note(text) for text in stripped], dtype=bool)[codes]
+        texts[mask] = per_distinct(values.to_numpy(dtype=object)[mask], str.strip)
+        notes[mask] = per_distinct(texts[mask], is_note, dtype=bool)
     return pd.Series(texts, index=values.index, dtype=object), pd.Series(mask, index=values.index), notes
 
 

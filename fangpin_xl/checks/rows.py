@@ -7,6 +7,7 @@ import pandas as pd
 from ..columns import as_text
 from ..formulas import BAD_FORMAT
 from ..issues import Issue, issue
+from ..text import per_distinct
 from ..workbook.headers import copy_of_sheet
 from .context import Context
 from .records import row_issues, value_texts
@@ -81,7 +82,8 @@ def status_mismatch(ctx: Context) -> list[Issue]:
     status = derived["status"].astype(str)
     # A note ("资料不全：G5 户类型为空") counts as its category; a cell the rules cannot read
     # (数据格式有误) proves nothing either way and is reported where it stands.
-    category = status.str.split("：", n=1).str[0]
+    category = pd.Series(per_distinct(status.to_numpy(dtype=object), lambda s: s.split("：", 1)[0]),
+                         index=status.index, dtype=object)
     wrong = ((recorded != "") & (status != "") & (category != BAD_FORMAT)
              & (recorded != category)).to_numpy()
     reasons = derived["reasons"]
