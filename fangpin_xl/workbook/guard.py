@@ -165,7 +165,8 @@ def _check_zip(path: Path, limits: Limits) -> None:
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
-_CELL_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'\sr="[A-Z]{0,3}([0-9]{1,7})"')
+_COLUMN_REF = re.compile(rb'\sr="([A-Z]{1,3})[0-9]{1,7}"')
 
 
 def _check_extent(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -210,12 +211,14 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: bool) -> tuple | N
             # Scan up to the last tag start: a reference cut in two is scanned with the next chunk.
             cut = data.rfind(b"<") if more else len(data)
             cut = cut if cut > 0 else len(data)
-            for column, row in _CELL_REF.findall(data, 0, cut):
-                number = int(row)
-                top, bottom = min(top, number), max(bottom, number)
-                if column:
-                    index = _column(column)
-                    left, right = min(left, index), max(right, index)
+            # Rows as numbers in one C-level pass (min and max of them); columns by their
+            # distinct letters (a sheet has a few dozen), not a Python step per cell.
+            rows = list(map(int, _ROW_REF.findall(data, 0, cut)))
+            if rows:
+                top, bottom = min(top, min(rows)), max(bottom, max(rows))
+            columns = [_column(letters) for letters in set(_COLUMN_REF.findall(data, 0, cut))]
+            if columns:
+                left, right = min(left, min(columns)), max(right, max(columns))
             data = data[cut:] + more
     if not bottom:
         return None

@@ -63,7 +63,7 @@ from ..schema import (
     SHEETS,
     Sheet,
 )
-from ..text import cell_text, column_letter, shown_path
+from ..text import cell_text, column_letter, per_distinct, shown_path, type_mask
 from .coerce import RAW, coerce_column, is_blank
 from .guard import (
     Limits,
@@ -641,21 +641,31 @@ def _shows_nothing(raw: np.ndarray) -> np.ndarray:
     a date at midnight of day 0, so such a cell is blank here (computed columns only:
     an input cell holding 0 in a date column is the township's mistake, reported by coerce).
     """
-    def nothing(value) -> bool:
-        if is_blank(value):
-            return True
-        if isinstance(value, dt.datetime):
-            return value.time() == _MIDNIGHT and value.date() in _ZERO_DATES
-        if isinstance(value, dt.date):
-            return value in _ZERO_DATES
-        return isinstance(value, dt.time) and value == _MIDNIGHT
+    raw = np.asarray(raw, dtype=object)
+    out = pd.isna(raw)  # None, NaN, NaT
+    rest = np.flatnonzero(~out)
+    if len(rest):  # dates repeat: each distinct value is looked at once
+        out[rest] = per_distinct(raw[rest], _nothing, dtype=bool)
+    return out
 
-    return np.fromiter((nothing(v) for v in raw), dtype=bool, count=len(raw))
+
+def _nothing(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, dt.datetime):
+        return value.time() == _MIDNIGHT and value.date() in _ZERO_DATES
+    if isinstance(value, dt.date):
+        return value in _ZERO_DATES
+    return (isinstance(value, dt.time) and value == _MIDNIGHT) or value is pd.NA
 
 
 def _is_zero(raw: np.ndarray) -> np.ndarray:
-    return np.fromiter((isinstance(v, int | float) and not isinstance(v, bool) and v == 0 for v in raw),
-                       dtype=bool, count=len(raw))
+    raw = np.asarray(raw, dtype=object)
+    out = np.zeros(len(raw), dtype=bool)
+    real = type_mask(raw, int, float, exclude=(bool,))
+    if real.any():
+        out[real] = raw[real].astype(np.float64) == 0
+    return out
 
 
 def _typed_over_formula(raw: np.ndarray) -> np.ndarray:
