@@ -259,9 +259,10 @@ def overdue_findings(households: pd.DataFrame, visits: pd.DataFrame, *, policy: 
 # -- problems found on visits ---------------------------------------------------------------
 
 def answers(visits: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame:
-    """The 两不愁三保障 answers of the visits, one row per (visit, question answered 是 or 否):
-    ``row`` (the visit's index), ``key``, ``date``, ``question`` (a ``GUARANTEES`` key),
-    ``no``, ``measure`` (the visit has a 处理措施) and ``resolved`` (a 否 resolved by its own
+    """The 两不愁三保障 answers of the households with at least one 否 (the only ones a
+    problem can be open for), one row per (visit, question answered 是 or 否): ``row`` (the
+    visit's index), ``key``, ``date``, ``question`` (a ``GUARANTEES`` key), ``no``,
+    ``measure`` (the visit has a 处理措施) and ``resolved`` (a 否 resolved by its own
     measure, or by a later visit of the household answering it 是, or 否 with a measure)."""
     keys = _keys(visits) if keys is None else keys
     # A visit without a household number can only be resolved by its own measure.
@@ -269,18 +270,21 @@ def answers(visits: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame
     key = keys.astype(object).where(keys.notna(), own).to_numpy(dtype=object)
     date = as_dates(visits, "visit_date").to_numpy(dtype="datetime64[ns]")
     measure = (as_text(visits, "action") != "").to_numpy(dtype=bool)
-    # (household, question) as one integer: grouping 5 answers × the visits by text keys is slow.
-    household = pd.factorize(key)[0].astype(np.int64) * len(GUARANTEES)
+    given = [(column_of(visits, q).isin(_NO_VALUES).to_numpy(dtype=bool),
+              column_of(visits, q).isin(_YES_VALUES).to_numpy(dtype=bool)) for q in GUARANTEES]
+    # (household, question) as one integer: grouping by text keys is slow.
+    codes = pd.factorize(key)[0].astype(np.int64)
+    said_no = np.zeros(len(codes), dtype=bool)
+    for no, _yes in given:
+        said_no |= no
+    relevant = np.isin(codes, codes[said_no])
     parts = []
-    for number, question in enumerate(GUARANTEES):
-        values = column_of(visits, question)
-        no = values.isin(_NO_VALUES).to_numpy(dtype=bool)
-        yes = values.isin(_YES_VALUES).to_numpy(dtype=bool)
-        answered = no | yes
+    for number, (question, (no, yes)) in enumerate(zip(GUARANTEES, given, strict=True)):
+        answered = (no | yes) & relevant
         parts.append(pd.DataFrame({
             "row": visits.index.to_numpy()[answered], "key": key[answered], "date": date[answered],
             "question": question, "no": no[answered], "measure": measure[answered],
-            "pair": household[answered] + number,
+            "pair": codes[answered] * len(GUARANTEES) + number,
         }))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["row", "key", "date", "question", "no", "measure", "pair"])
