@@ -51,7 +51,7 @@ from numpy.dtypes import StringDType
 
 from .errors import InputError
 from .policy import GROUPS, INCOME_WAIVED_GROUP, KIND_FIELDS, SPENDING_KINDS, Policy
-from .text import append_number_texts, number_text, type_mask
+from .text import append_number_texts, cell_text, number_text, type_mask
 
 STATUS_ELIGIBLE = "符合"
 STATUS_INELIGIBLE = "不符合"
@@ -331,8 +331,8 @@ def _check_one(texts: _Texts, income_line: float, policy: Policy, group: Any, in
         if state == _INVALID:
             bad |= _bad_spending_bit(k)
     if bad:
-        slots = {"raw_group": str(group), "raw_income": str(income)}
-        slots.update({f"raw{k}": str(value) for k, value in enumerate(spending)})
+        slots = {"raw_group": cell_text(group), "raw_income": cell_text(income)}
+        slots.update({f"raw{k}": cell_text(value) for k, value in enumerate(spending)})
         return HouseholdResult(STATUS_INCOMPLETE, (), _fill(texts.parts(_INCOMPLETE_BIT | bad), slots))
 
     income_ok = waived or income_value <= income_line
@@ -387,8 +387,7 @@ class _Numbers:
     source: pd.Series
 
     def raw(self, idx: np.ndarray) -> np.ndarray:
-        objects = self.source.to_numpy(dtype=object)[idx]
-        return np.array([*pd.Series(objects, dtype=object).astype(str)], dtype=StringDType())
+        return _raw_strings(self.source, idx)
 
 
 def _number_column(series: pd.Series) -> _Numbers:
@@ -558,8 +557,9 @@ def _take_at(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 def _raw_strings(series: pd.Series, idx: np.ndarray) -> np.ndarray:
+    """Cells quoted as unreadable (few), as a person sees them: TRUE as 是, 3.0 as 3."""
     objects = series.to_numpy(dtype=object)[idx]
-    return np.array([*pd.Series(objects, dtype=object).astype(str)], dtype=StringDType())
+    return np.array([cell_text(v) for v in objects], dtype=StringDType())
 
 
 def _fill_by_key(key: np.ndarray, texts: _Texts, slot_sources: Mapping[str, Callable[[np.ndarray], np.ndarray]],

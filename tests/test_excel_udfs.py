@@ -221,7 +221,7 @@ def test_one_household_per_cell():
         (household("低保户", None, 6000), "资料不全", "户类型“低保户”不是 脱贫不稳定户、边缘易致贫户、突发严重困难户 之一；缺少人均收入"),
         (household(POOR, "abc", "一千"), "资料不全", "人均收入“abc”不是数字；因病支出“一千”不是数字"),
         (household(POOR, NA, DIV0), "资料不全", "人均收入“#N/A”不是数字；因病支出“#DIV/0!”不是数字"),
-        (household(POOR, True, 6000), "资料不全", "人均收入“True”不是数字"),
+        (household(POOR, True, 6000), "资料不全", "人均收入“是”不是数字"),
     ],
 )
 def test_eligibility_of_one_household(args, status, reasons):

@@ -198,7 +198,7 @@ INCOMPLETE_CASES = [
     ((POOR, "5,000元", 6000), "人均收入“5,000元”不是数字"),
     ((POOR, "１２００", 6000), "人均收入“１２００”不是数字"),
     ((POOR, "1e3", 6000), "人均收入“1e3”不是数字"),
-    ((POOR, True, 6000), "人均收入“True”不是数字"),
+    ((POOR, True, 6000), "人均收入“是”不是数字"),
     ((POOR, float("inf"), 6000), "人均收入“inf”不是数字"),
     ((POOR, 3000, "x"), "因病支出“x”不是数字"),
     ((EDGE, 3000, 0, 0, 0, "五千"), "因产业支出“五千”不是数字"),
@@ -267,7 +267,7 @@ def test_typed_columns():
     rows = list(frame.astype(object).itertuples(index=False))
     expected = [scalar(r.group, r.income_per_capita, r.medical, r.education) for r in rows]
     assert [tuple(r) for r in check_households(frame, POLICY).itertuples(index=False)] == expected
-    assert expected[0] == ("资料不全", "", "因学支出“True”不是数字")
+    assert expected[0] == ("资料不全", "", "因学支出“是”不是数字")
 
 
 # -- property: scalar == vectorised ----------------------------------------------------
