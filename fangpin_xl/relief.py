@@ -35,7 +35,7 @@ import pandas as pd
 from .errors import InputError, PolicyError
 from .policy import GROUPS, SPENDING_KINDS, PayoutTable, Policy
 from .rules import _INVALID, _MISSING, _classify_number, _number_column
-from .text import number_text
+from .text import number_text, type_mask
 
 _KIND_LIST = "、".join(SPENDING_KINDS)
 _GROUP_LIST = "、".join(GROUPS)
@@ -175,7 +175,7 @@ def household_relief_series(groups: Any, spending: Mapping[str, Any], *, policy:
 
 
 def _codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
-    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_text = type_mask(values.to_numpy(dtype=object), str)
     stripped = values.copy()
     if is_text.any():
         stripped[is_text] = values[is_text].str.strip(" ")

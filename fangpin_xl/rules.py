@@ -437,7 +437,7 @@ def _group_codes(series: pd.Series) -> np.ndarray:
         return codes
     others = objects.iloc[rest]
     missing = others.isna().to_numpy(dtype=bool)
-    is_text = others.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
+    is_text = type_mask(others.to_numpy(dtype=object), str) & ~missing
     result = np.full(rest.size, -2, dtype=np.int64)
     result[missing] = -1
     if is_text.any():

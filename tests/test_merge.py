@@ -892,3 +892,17 @@ def test_a_file_that_cannot_be_opened_is_explained_in_chinese(tmp_path):
     task = Task(0, tmp_path / "文件" / "东代固乡.xlsx", tmp_path / "spill", Policy(), None, None)
     report = process(task).report
     assert (report.status, report.reason) == (UNREADABLE, "东代固乡.xlsx：无法打开文件，路径中的某一级不是文件夹")
+
+
+def test_an_unexpected_error_in_one_file_names_its_type_only(sample, tmp_path, monkeypatch):
+    from fangpin_xl.merge import worker
+
+    def broken(*args, **kwargs):
+        raise ValueError("cell holds 130434198001011237")  # English, with an ID number in it
+
+    monkeypatch.setattr(worker, "check_workbook", broken)
+    folder = copy_sample(sample, tmp_path)
+    with pytest.raises(InputError) as error:
+        merge_workbooks([folder], tmp_path / "county.xlsx", jobs=1, today=TODAY)
+    assert "德政镇.xlsx：检查时出错（技术信息：ValueError），请把该文件发给技术支持。" in str(error.value)
+    assert "130434" not in str(error.value) and "cell holds" not in str(error.value)

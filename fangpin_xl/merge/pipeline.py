@@ -62,7 +62,7 @@ from .model import (
     SheetTotal,
     TownshipRow,
 )
-from .worker import Outcome, Task, die_with_parent, process
+from .worker import Outcome, Task, die_with_parent, failure_reason, process
 
 Progress = Callable[[int, int, str], None]
 
@@ -295,7 +295,7 @@ def _pool(tasks: list[Task], workers: int, finished: Callable[[Task, Outcome], N
                 return list(left.values())
             except Exception as exc:  # noqa: BLE001 - the worker itself failed (e.g. pickling)
                 outcome = Outcome(FileReport(task.path, UNREADABLE,
-                                             f"{shown_path(task.path.name)}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"))
+                                             failure_reason(shown_path(task.path.name), "读取", exc)))
             del left[task.index]
             finished(task, outcome)
         return []

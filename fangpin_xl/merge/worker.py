@@ -143,6 +143,12 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="fangpin-parent-watch", daemon=True).start()
 
 
+def failure_reason(name: str, step: str, exc: BaseException) -> str:
+    """Why a file could not be merged after an unexpected error: the error's type only (its
+    text is English and may quote a cell, an ID number among them)."""
+    return f"{name}：{step}时出错（技术信息：{type(exc).__name__}），请把该文件发给技术支持。"
+
+
 def hash_file(path: Path) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
@@ -170,7 +176,7 @@ def process(task: Task) -> Outcome:
         return outcome
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the county
         report.status = UNREADABLE
-        report.reason = f"{report.name}：读取时出错（技术信息：{type(exc).__name__}: {exc}）"
+        report.reason = failure_reason(report.name, "读取", exc)
         return outcome
     outcome.read_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -185,7 +191,7 @@ def process(task: Task) -> Outcome:
         report.status, report.reason = UNREADABLE, str(exc)
     except Exception as exc:  # noqa: BLE001
         report.status = UNREADABLE
-        report.reason = f"{report.name}：检查时出错（技术信息：{type(exc).__name__}: {exc}）"
+        report.reason = failure_reason(report.name, "检查", exc)
     outcome.check_seconds = time.perf_counter() - started
     return outcome
 
